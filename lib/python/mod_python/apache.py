@@ -1,0 +1,958 @@
+"""mod_python.apache: the core Python API and the request dispatcher.
+
+Only importable inside httpd: the C module provides the built-in ``_apache``
+module this one builds on.  The C side calls ``init()`` once per
+interpreter and then the methods of the returned ``CallBack`` object; see
+docs/internals.md for that boundary.
+"""
+
+import html
+import importlib
+import importlib.machinery
+import importlib.util
+import os
+import sys
+import threading
+import time
+import traceback
+
+import _apache
+from _apache import (SERVER_RETURN, config_tree, exists_config_define,
+                     log_error, mpm_query, server_root, stat, table)
+from _apache import MODULE_MAGIC_NUMBER_MAJOR, MODULE_MAGIC_NUMBER_MINOR
+
+# Set by init() when the C module creates this interpreter.
+interpreter = None
+main_server = None
+
+make_table = table  # obsolete alias kept for old code
+
+
+# ---------------------------------------------------------------------------
+# Constants
+# ---------------------------------------------------------------------------
+
+# Handler return codes, with the legacy names.
+OK = REQ_PROCEED = 0
+DECLINED = REQ_NOACTION = -1
+DONE = -2
+REQ_ABORTED = 500
+REQ_EXIT = "REQ_EXIT"
+
+HTTP_CONTINUE = 100
+HTTP_SWITCHING_PROTOCOLS = 101
+HTTP_PROCESSING = 102
+HTTP_OK = 200
+HTTP_CREATED = 201
+HTTP_ACCEPTED = 202
+HTTP_NON_AUTHORITATIVE = 203
+HTTP_NO_CONTENT = 204
+HTTP_RESET_CONTENT = 205
+HTTP_PARTIAL_CONTENT = 206
+HTTP_MULTI_STATUS = 207
+HTTP_MULTIPLE_CHOICES = 300
+HTTP_MOVED_PERMANENTLY = 301
+HTTP_MOVED_TEMPORARILY = 302
+HTTP_SEE_OTHER = 303
+HTTP_NOT_MODIFIED = 304
+HTTP_USE_PROXY = 305
+HTTP_TEMPORARY_REDIRECT = 307
+HTTP_BAD_REQUEST = 400
+HTTP_UNAUTHORIZED = 401
+HTTP_PAYMENT_REQUIRED = 402
+HTTP_FORBIDDEN = 403
+HTTP_NOT_FOUND = 404
+HTTP_METHOD_NOT_ALLOWED = 405
+HTTP_NOT_ACCEPTABLE = 406
+HTTP_PROXY_AUTHENTICATION_REQUIRED = 407
+HTTP_REQUEST_TIME_OUT = 408
+HTTP_CONFLICT = 409
+HTTP_GONE = 410
+HTTP_LENGTH_REQUIRED = 411
+HTTP_PRECONDITION_FAILED = 412
+HTTP_REQUEST_ENTITY_TOO_LARGE = 413
+HTTP_REQUEST_URI_TOO_LARGE = 414
+HTTP_UNSUPPORTED_MEDIA_TYPE = 415
+HTTP_RANGE_NOT_SATISFIABLE = 416
+HTTP_EXPECTATION_FAILED = 417
+HTTP_IM_A_TEAPOT = 418
+HTTP_UNPROCESSABLE_ENTITY = 422
+HTTP_LOCKED = 423
+HTTP_FAILED_DEPENDENCY = 424
+HTTP_UPGRADE_REQUIRED = 426
+HTTP_INTERNAL_SERVER_ERROR = 500
+HTTP_NOT_IMPLEMENTED = 501
+HTTP_BAD_GATEWAY = 502
+HTTP_SERVICE_UNAVAILABLE = 503
+HTTP_GATEWAY_TIME_OUT = 504
+HTTP_VERSION_NOT_SUPPORTED = 505
+HTTP_VARIANT_ALSO_VARIES = 506
+HTTP_INSUFFICIENT_STORAGE = 507
+HTTP_NOT_EXTENDED = 510
+
+# Log levels (syslog values).  Level 0 means "not given" to every
+# log_error, so EMERG ends up logged at ERR.
+APLOG_EMERG = 0
+APLOG_ALERT = 1
+APLOG_CRIT = 2
+APLOG_ERR = 3
+APLOG_WARNING = 4
+APLOG_NOTICE = 5
+APLOG_INFO = 6
+APLOG_DEBUG = 7
+APLOG_NOERRNO = 0  # deprecated, meaningless
+
+# req.get_remote_host() lookup types
+REMOTE_HOST = 0
+REMOTE_NAME = 1
+REMOTE_NOLOOKUP = 2
+REMOTE_DOUBLE_REV = 3
+
+# Indices into the legacy finfo tuple
+FINFO_MODE = 0
+FINFO_INO = 1
+FINFO_DEV = 2
+FINFO_NLINK = 3
+FINFO_UID = 4
+FINFO_GID = 5
+FINFO_SIZE = 6
+FINFO_ATIME = 7
+FINFO_MTIME = 8
+FINFO_CTIME = 9
+FINFO_FNAME = 10
+FINFO_NAME = 11
+FINFO_FILETYPE = 12
+
+# Indices into req.parsed_uri
+URI_SCHEME = 0
+URI_HOSTINFO = 1
+URI_USER = 2
+URI_PASSWORD = 3
+URI_HOSTNAME = 4
+URI_PORT = 5
+URI_PATH = 6
+URI_QUERY = 7
+URI_FRAGMENT = 8
+
+# req.proxyreq
+PROXYREQ_NONE = 0
+PROXYREQ_PROXY = 1
+PROXYREQ_REVERSE = 2
+PROXYREQ_RESPONSE = 3
+
+# Method numbers (req.method_number)
+M_GET = 0
+M_PUT = 1
+M_POST = 2
+M_DELETE = 3
+M_CONNECT = 4
+M_OPTIONS = 5
+M_TRACE = 6
+M_PATCH = 7
+M_PROPFIND = 8
+M_PROPPATCH = 9
+M_MKCOL = 10
+M_COPY = 11
+M_MOVE = 12
+M_LOCK = 13
+M_UNLOCK = 14
+M_VERSION_CONTROL = 15
+M_CHECKOUT = 16
+M_UNCHECKOUT = 17
+M_CHECKIN = 18
+M_UPDATE = 19
+M_LABEL = 20
+M_REPORT = 21
+M_MKWORKSPACE = 22
+M_MKACTIVITY = 23
+M_BASELINE_CONTROL = 24
+M_MERGE = 25
+M_INVALID = 26
+
+# req.used_path_info
+AP_REQ_ACCEPT_PATH_INFO = 0
+AP_REQ_REJECT_PATH_INFO = 1
+AP_REQ_DEFAULT_PATH_INFO = 2
+
+# mpm_query() results and codes
+AP_MPMQ_NOT_SUPPORTED = 0
+AP_MPMQ_STATIC = 1
+AP_MPMQ_DYNAMIC = 2
+
+AP_MPMQ_MAX_DAEMON_USED = 1
+AP_MPMQ_IS_THREADED = 2
+AP_MPMQ_IS_FORKED = 3
+AP_MPMQ_HARD_LIMIT_DAEMONS = 4
+AP_MPMQ_HARD_LIMIT_THREADS = 5
+AP_MPMQ_MAX_THREADS = 6
+AP_MPMQ_MIN_SPARE_DAEMONS = 7
+AP_MPMQ_MIN_SPARE_THREADS = 8
+AP_MPMQ_MAX_SPARE_DAEMONS = 9
+AP_MPMQ_MAX_SPARE_THREADS = 10
+AP_MPMQ_MAX_REQUESTS_DAEMON = 11
+AP_MPMQ_MAX_DAEMONS = 12
+
+# Magic MIME types
+CGI_MAGIC_TYPE = "application/x-httpd-cgi"
+INCLUDES_MAGIC_TYPE = "text/x-server-parsed-html"
+INCLUDES_MAGIC_TYPE3 = "text/x-server-parsed-html3"
+DIR_MAGIC_TYPE = "httpd/unix-directory"
+
+# req.read_body
+REQUEST_NO_BODY = 0
+REQUEST_CHUNKED_ERROR = 1
+REQUEST_CHUNKED_DECHUNK = 2
+
+# stat() `wanted` bits
+APR_FINFO_LINK = 0x00000001
+APR_FINFO_MTIME = 0x00000010
+APR_FINFO_CTIME = 0x00000020
+APR_FINFO_ATIME = 0x00000040
+APR_FINFO_SIZE = 0x00000100
+APR_FINFO_CSIZE = 0x00000200
+APR_FINFO_DEV = 0x00001000
+APR_FINFO_INODE = 0x00002000
+APR_FINFO_NLINK = 0x00004000
+APR_FINFO_TYPE = 0x00008000
+APR_FINFO_USER = 0x00010000
+APR_FINFO_GROUP = 0x00020000
+APR_FINFO_UPROT = 0x00100000
+APR_FINFO_GPROT = 0x00200000
+APR_FINFO_WPROT = 0x00400000
+APR_FINFO_ICASE = 0x01000000
+APR_FINFO_NAME = 0x02000000
+APR_FINFO_MIN = 0x00008170
+APR_FINFO_IDENT = 0x00003000
+APR_FINFO_OWNER = 0x00030000
+APR_FINFO_PROT = 0x00700000
+APR_FINFO_NORM = 0x0073b170
+APR_FINFO_DIRENT = 0x02000000
+
+# Connection keep-alive states and APR file types come from the C module
+# (they are Apache's/APR's values); the fallbacks are those same values.
+_C_CONSTANTS = {
+    "AP_CONN_UNKNOWN": 0, "AP_CONN_CLOSE": 1, "AP_CONN_KEEPALIVE": 2,
+    "APR_NOFILE": 0, "APR_REG": 1, "APR_DIR": 2, "APR_CHR": 3, "APR_BLK": 4,
+    "APR_PIPE": 5, "APR_LNK": 6, "APR_SOCK": 7, "APR_UNKFILE": 127,
+}
+globals().update((name, getattr(_apache, name, value))
+                 for name, value in _C_CONSTANTS.items())
+del _C_CONSTANTS
+
+
+# ---------------------------------------------------------------------------
+# Module importing with auto-reload
+# ---------------------------------------------------------------------------
+
+# Serialises re-executions so two threads do not reload one module at once.
+# First imports need no lock: importlib has per-module locks for those.
+_reload_lock = threading.RLock()
+
+
+def import_module(module_name, autoreload=1, log=0, path=None):
+    """Import `module_name`, re-executing it when its file has changed.
+
+    This runs for every handler of every request, so the common case
+    (already imported, checked less than a second ago) costs a dict lookup
+    and a clock read.
+    """
+    if isinstance(path, str):
+        path = [path]
+    module = sys.modules.get(module_name)
+    if module is None:
+        return _import_fresh(module_name, log, path)
+    if not autoreload:
+        return module
+    file = getattr(module, "__file__", None)
+    if not file or (path and not _is_under(file, path)):
+        if _is_builtin(module):
+            return module
+        # A same-named module from elsewhere: a different module for us.
+        return _import_replacing(module, log, path)
+    if time.time() - module.__dict__.get("__mtime_check__", 0.0) < 1.0:
+        return module
+    return _reload_if_changed(module, log, path)
+
+
+def module_mtime(module):
+    """Newest mtime of the module's file (and of that name minus its last
+    character, the source of a legacy .pyc); 0 when unknown.  Records the
+    time of this check in ``__mtime_check__``."""
+    mtime = 0.0
+    file = getattr(module, "__file__", None)
+    if file:
+        for name in (file, file[:-1]):
+            try:
+                mtime = max(mtime, os.stat(name).st_mtime)
+            except (OSError, ValueError):
+                pass
+    module.__mtime_check__ = time.time()
+    return mtime
+
+
+def _is_under(file, path):
+    return any(file.startswith(entry) for entry in path)
+
+
+def _is_builtin(module):
+    spec = getattr(module, "__spec__", None)
+    origin = getattr(spec, "origin", None)
+    return (origin in ("built-in", "frozen")
+            or module.__name__ in sys.builtin_module_names)
+
+
+def _log_import(module_name, path):
+    msg = "mod_python: (Re)importing module '%s'" % module_name
+    if path:
+        msg += " with path set to '%s'" % (path,)
+    log_error(msg, APLOG_NOTICE)
+
+
+def _import_fresh(module_name, log, path):
+    if log:
+        _log_import(module_name, path)
+    module = _import_retrying(module_name, path)
+    if not path:
+        _rerun_if_stale_pyc(module)
+    module.__mtime__ = module_mtime(module)
+    return module
+
+
+def _import_replacing(old, log, path):
+    """Import anew a module whose name is taken by `old`; keep `old` if the
+    new import fails so that other users of the name are not broken."""
+    name = old.__name__
+    with _reload_lock:
+        if sys.modules.get(name) is not old:
+            return import_module(name, 1, log, path)
+        del sys.modules[name]
+        try:
+            return _import_fresh(name, log, path)
+        except BaseException:
+            sys.modules.setdefault(name, old)
+            raise
+
+
+def _reload_if_changed(module, log, path):
+    mtime = module_mtime(module)
+    if mtime == module.__dict__.get("__mtime__"):
+        return module
+    with _reload_lock:
+        known = module.__dict__.get("__mtime__")
+        if known is None:
+            # Imported by a plain import statement: adopt it as it is.
+            module.__mtime__ = mtime
+        elif known != mtime:
+            if log:
+                _log_import(module.__name__, path)
+            _reexecute(module)
+            module.__mtime__ = mtime
+    return module
+
+
+def _import_retrying(module_name, path):
+    """Import; if the module is not found, retry once with fresh finder
+    caches (a handler file may have been created a moment ago)."""
+    importer = _import_from_path if path else _import_default
+    try:
+        return importer(module_name, path)
+    except ModuleNotFoundError as exc:
+        if exc.name and not (module_name + ".").startswith(exc.name + "."):
+            raise  # something the module itself imports is missing
+        importlib.invalidate_caches()
+        return importer(module_name, path)
+
+
+def _import_default(module_name, path):
+    return importlib.import_module(module_name)
+
+
+def _import_from_path(module_name, path):
+    """Import `module_name` searching only `path` (and, below the first
+    level, the package's ``__path__``).  Intermediate packages already
+    imported from under `path` are reused; the module itself is loaded anew."""
+    parts = module_name.split(".")
+    parent, search = None, list(path)
+    for depth in range(1, len(parts) + 1):
+        fullname = ".".join(parts[:depth])
+        existing = sys.modules.get(fullname)
+        if (depth < len(parts) and existing is not None
+                and _is_under(getattr(existing, "__file__", None) or "", path)):
+            module = existing
+        else:
+            module = _load_from(fullname, search)
+            if parent is not None:
+                setattr(parent, parts[depth - 1], module)
+        search = getattr(module, "__path__", None)
+        if search is None and depth < len(parts):
+            raise ModuleNotFoundError("No module named %r (%r is not a package)"
+                                      % (module_name, fullname), name=module_name)
+        parent = module
+    return module
+
+
+def _load_from(fullname, search):
+    spec = importlib.machinery.PathFinder.find_spec(fullname, search)
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError("No module named %r in %r" % (fullname, search),
+                                  name=fullname)
+    if isinstance(spec.loader, importlib.machinery.SourceFileLoader):
+        # Compile from source: a .pyc written in the same second as an edit
+        # would pass CPython's whole-second freshness check.
+        spec.loader = _SourceOnlyLoader(spec.loader.name, spec.loader.path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[fullname] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(fullname, None)
+        raise
+    return sys.modules.get(fullname, module)
+
+
+class _SourceOnlyLoader(importlib.machinery.SourceFileLoader):
+    """Source loader that never trusts the bytecode cache."""
+
+    def get_code(self, fullname):
+        path = self.get_filename(fullname)
+        return self.source_to_code(self.get_data(path), path)
+
+
+def _source_code(file):
+    with open(file, "rb") as f:
+        return compile(f.read(), file, "exec", dont_inherit=True)
+
+
+def _reexecute(module):
+    """Run the module's current source again in its own namespace (reload
+    semantics), never from a possibly stale .pyc."""
+    file = module.__file__
+    if file.endswith(".py"):
+        exec(_source_code(file), module.__dict__)
+    else:
+        importlib.reload(module)
+
+
+def _rerun_if_stale_pyc(module):
+    """CPython trusts a .pyc whose recorded source mtime matches in whole
+    seconds.  If the source was rewritten after the .pyc within the same
+    second, the import just ran old code: run the current source instead."""
+    file = getattr(module, "__file__", None)
+    cached = getattr(module, "__cached__", None)
+    if not (file and cached and file.endswith(".py")):
+        return
+    try:
+        source_mtime = os.stat(file).st_mtime
+        cache_mtime = os.stat(cached).st_mtime
+    except OSError:
+        return
+    if cache_mtime < source_mtime and int(cache_mtime) == int(source_mtime):
+        exec(_source_code(file), module.__dict__)
+
+
+_MISSING = object()
+
+
+def resolve_object(module, obj_str, arg=None, silent=0):
+    """Resolve the dotted `obj_str` inside `module`.  Whenever an attribute
+    is fetched from a class, the class is first instantiated with `arg`.
+    With `silent`, a missing name gives None instead of AttributeError."""
+    obj = module
+    for depth, name in enumerate(obj_str.split(".")):
+        if isinstance(obj, type):
+            obj = obj(arg)
+        found = getattr(obj, name, _MISSING)
+        if found is _MISSING:
+            if silent:
+                return None
+            if depth == 0:
+                where = getattr(module, "__file__", None) or module.__name__
+                raise AttributeError("module '%s' contains no '%s'"
+                                     % (where, name))
+            found = getattr(obj, name)  # raises the natural AttributeError
+        obj = found
+    return obj
+
+
+# ---------------------------------------------------------------------------
+# Dispatching
+# ---------------------------------------------------------------------------
+
+# Per phase: the return values after which the next handler still runs.
+_CONTINUE_ON = {
+    "PythonPostReadRequestHandler": (OK, DECLINED),
+    "PythonTransHandler": (DECLINED,),
+    "PythonHeaderParserHandler": (OK, DECLINED),
+    "PythonInitHandler": (OK, DECLINED),
+    "PythonAccessHandler": (OK, DECLINED),
+    "PythonAuthenHandler": (DECLINED,),
+    "PythonAuthzHandler": (DECLINED,),
+    "PythonTypeHandler": (DECLINED,),
+    "PythonFixupHandler": (OK, DECLINED),
+    "PythonHandler": (OK,),
+    "PythonLogHandler": (OK, DECLINED),
+    "PythonCleanupHandler": (OK,),
+}
+
+_phase_rules = {}  # phase -> (default object name, continue-on set)
+
+_SKIPPED = object()  # a silent handler without the phase's callable
+
+# PythonPath expressions already applied in this interpreter.
+_applied_paths = set()
+
+
+def _rules_for(phase):
+    rules = _phase_rules.get(phase)
+    if rules is None:
+        default = phase.lower()
+        if default.startswith("python"):
+            default = default[len("python"):]
+        rules = (default, frozenset(_CONTINUE_ON.get(phase, (OK,))))
+        _phase_rules[phase] = rules
+    return rules
+
+
+def _apply_python_path(expr, directory, is_location):
+    """PythonPath replaces sys.path (each expression evaluated once per
+    interpreter); without it the handler's directory is put first."""
+    if expr:
+        if expr not in _applied_paths:
+            sys.path[:] = eval(expr, globals())
+            _applied_paths.add(expr)
+    elif directory and not is_location and directory not in sys.path:
+        sys.path.insert(0, directory)
+
+
+def _call(obj, arg, use_pdb):
+    if use_pdb:
+        import pdb
+        return pdb.runcall(obj, arg)
+    return obj(arg)
+
+
+def _server_return_value(exc, req=None):
+    """The value carried by SERVER_RETURN; a second argument, if truthy,
+    becomes req.status.  A single (value, status) tuple is accepted too."""
+    args = exc.args
+    if len(args) == 1 and isinstance(args[0], tuple) and len(args[0]) == 2:
+        args = args[0]
+    if not args:
+        raise TypeError("SERVER_RETURN raised without a return value")
+    if len(args) > 1 and args[1] and req is not None:
+        req.status = args[1]
+    return args[0]
+
+
+def _checked_status(result, handler):
+    if isinstance(result, int) and not isinstance(result, bool):
+        return int(result)
+    raise TypeError("handler %r returned %r; an int status is required"
+                    % (handler, result))
+
+
+class _Settings:
+    """The mod_python directives a dispatch needs, read once per call."""
+
+    __slots__ = ("python_path", "autoreload", "debug", "pdb")
+
+    def __init__(self, config):
+        self.python_path = config.get("PythonPath")
+        self.autoreload = config.get("PythonAutoReload") != "0"
+        self.debug = config.get("PythonDebug") == "1"
+        self.pdb = (config.get("PythonEnablePdb") == "1"
+                    and exists_config_define("ONE_PROCESS"))
+
+
+def _load_callable(handler, default_obj, arg, directory, is_location,
+                   settings, silent=0):
+    """Import the handler's module (after path set-up) and resolve its
+    callable; None when `silent` and the callable does not exist."""
+    module_name, _, obj_str = handler.partition("::")
+    _apply_python_path(settings.python_path, directory, is_location)
+    module = import_module(module_name, autoreload=settings.autoreload,
+                           log=settings.debug)
+    obj = resolve_object(module, obj_str or default_obj, arg=arg,
+                         silent=silent)
+    if obj is None and silent:
+        return None
+    if not callable(obj):
+        raise TypeError("handler %r resolved to %r, which is not callable"
+                        % (handler, obj))
+    return obj
+
+
+def _run_handler(req, hlist, handler, default_obj, settings):
+    """Run one request handler; its int status, or _SKIPPED."""
+    try:
+        obj = _load_callable(handler, default_obj, req, hlist.directory,
+                             hlist.is_location, settings, hlist.silent)
+        if obj is None:
+            return _SKIPPED
+        result = _call(obj, req, settings.pdb)
+    except SERVER_RETURN as exc:
+        result = _server_return_value(exc, req)
+    return _checked_status(result, handler)
+
+
+def _traceback_lines():
+    etype, value, tb = sys.exc_info()
+    text = "".join(traceback.format_exception(etype, value, tb))
+    return text, text.splitlines()
+
+
+def _log_failure(prefix, server):
+    """Log the current exception, one line at a time; returns the text."""
+    text, lines = _traceback_lines()
+    for line in lines:
+        log_error("%s: %s" % (prefix, line), APLOG_ERR, server)
+    return text
+
+
+def _error_page(prefix, text):
+    return '<pre>\nMod_python error: "%s"\n\n%s</pre>' % (
+        html.escape(prefix, quote=False), html.escape(text, quote=False))
+
+
+def _client_gone(exc):
+    """True for the OSError req.write/flush raise when the client left:
+    writing an error page to it would only fail again."""
+    return isinstance(exc, OSError) and "client closed connection" in str(exc)
+
+
+def _report_handler_error(req, phase, handler, debug):
+    """Log the exception being handled; show it to the client when
+    PythonDebug is On.  Returns the phase status."""
+    prefix = "%s %s" % (phase, handler)
+    text = _log_failure(prefix, req.server)
+    if (not debug or phase == "PythonCleanupHandler"
+            or _client_gone(sys.exc_info()[1])):
+        return HTTP_INTERNAL_SERVER_ERROR
+    try:
+        req.status = HTTP_INTERNAL_SERVER_ERROR
+        req.content_type = "text/html"
+        req.write(_error_page(prefix, text))
+    except Exception:
+        _log_failure("%s (while sending the error page)" % prefix, req.server)
+        return HTTP_INTERNAL_SERVER_ERROR
+    return DONE
+
+
+class CallBack:
+    """The object the C module calls into, one per interpreter."""
+
+    def HandlerDispatch(self, req):
+        """Run the handler list of the current phase; return its status."""
+        phase = req.phase
+        default_obj, continue_on = _rules_for(phase)
+        settings = _Settings(req.get_config())
+        hlist = req.hlist
+        status = DECLINED
+        handler = hlist.handler
+        while handler is not None:
+            try:
+                result = _run_handler(req, hlist, handler, default_obj,
+                                      settings)
+            except BaseException:
+                return _report_handler_error(req, phase, handler,
+                                             settings.debug)
+            if result is not _SKIPPED:
+                status = result
+                if status not in continue_on:
+                    break
+            hlist.next()
+            handler = hlist.handler
+        return status
+
+    def ImportDispatch(self, spec):
+        """PythonImport ``module[::callable]``: import at child start-up
+        using the main server's configuration, then call the callable."""
+        module_name, _, func = spec.partition("::")
+        settings = _Settings(main_server.get_config())
+        try:
+            _apply_python_path(settings.python_path, None, 1)
+            module = import_module(module_name, log=settings.debug)
+            if func:
+                obj = module
+                for name in func.split("."):
+                    obj = getattr(obj, name)
+                obj()
+        except BaseException:
+            log_error("directive_PythonImport: error importing %s"
+                      % module_name, APLOG_ERR, main_server)
+            _log_failure("directive_PythonImport %s" % spec, main_server)
+
+    def FilterDispatch(self, filter):
+        """Run a PythonInputFilter/PythonOutputFilter callable once.  On
+        error the filter goes pass-through; the traceback is logged and,
+        with PythonDebug On, written into the filter output."""
+        req = filter.req
+        settings = _Settings(req.get_config())
+        handler = filter.handler
+        default_obj = "inputfilter" if filter.is_input else "outputfilter"
+        try:
+            try:
+                obj = _load_callable(handler, default_obj, filter, filter.dir,
+                                     0, settings)
+                _call(obj, filter, settings.pdb)
+            except SERVER_RETURN as exc:
+                value = _server_return_value(exc)
+                if not isinstance(value, int):
+                    log_error("%s %s: SERVER_RETURN value %r is not an int"
+                              % (filter.name, handler, value),
+                              APLOG_ERR, req.server)
+            if not filter.closed:
+                filter.flush()
+        except BaseException:
+            self._filter_failed(filter, "%s %s" % (filter.name, handler),
+                                settings.debug)
+        return OK
+
+    def ConnectionDispatch(self, conn):
+        """Run the PythonConnectionHandler; errors are only logged."""
+        hlist = conn.hlist
+        handler = hlist.handler
+        settings = _Settings(conn.base_server.get_config())
+        try:
+            try:
+                obj = _load_callable(handler, "connectionhandler", conn,
+                                     hlist.directory, hlist.is_location,
+                                     settings)
+                result = _call(obj, conn, settings.pdb)
+            except SERVER_RETURN as exc:
+                result = _server_return_value(exc)
+            return _checked_status(result, handler)
+        except BaseException:
+            _log_failure("PythonConnectionHandler %s" % handler,
+                         conn.base_server)
+            return HTTP_INTERNAL_SERVER_ERROR
+
+    def IncludeDispatch(self, filter, tag, code):
+        """Run the code of an SSI ``<!--#python exec|eval="..." -->``
+        element; returns OK, or HTTP_INTERNAL_SERVER_ERROR after reporting
+        the error (mod_include then inserts its error message)."""
+        req = filter.req
+        code = code.replace("\r\n", "\n").rstrip()
+        namespace = getattr(req, "ssi_globals", None)
+        if not isinstance(namespace, dict):
+            namespace = req.ssi_globals = {}
+        namespace["filter"] = filter
+        namespace["__file__"] = req.filename
+        try:
+            if tag == "eval":
+                value = eval(compile(code, str(req.filename), "eval"),
+                             namespace)
+                if value is not None:
+                    filter.write(str(value))
+            else:
+                exec(compile(code, str(req.filename), "exec"), namespace)
+            filter.flush()
+        except BaseException:
+            self._filter_failed(filter, "%s %s" % (filter.name, req.filename),
+                                req.get_config().get("PythonDebug") == "1")
+            return HTTP_INTERNAL_SERVER_ERROR
+        namespace["filter"] = None
+        return OK
+
+    @staticmethod
+    def _filter_failed(filter, prefix, debug):
+        text = _log_failure(prefix, filter.req.server)
+        try:
+            if debug:
+                filter.write(_error_page(prefix, text))
+                filter.flush()
+        except Exception:
+            _log_failure("%s (while sending the error page)" % prefix,
+                         filter.req.server)
+        filter.disable()
+
+
+# ---------------------------------------------------------------------------
+# CGI emulation (used by mod_python.cgihandler)
+# ---------------------------------------------------------------------------
+
+def build_cgi_env(req):
+    """CGI environment for `req`, as an mp_table."""
+    req.add_cgi_vars()
+    env = req.subprocess_env.copy()
+    uri, path_info = req.uri, req.path_info
+    if path_info and uri.endswith(path_info):
+        env["SCRIPT_NAME"] = uri[:-len(path_info)]
+    else:
+        env["SCRIPT_NAME"] = uri
+    env["GATEWAY_INTERFACE"] = "Python-CGI/1.1"
+    authorization = req.headers_in.get("Authorization")
+    if authorization is not None:
+        env["HTTP_AUTHORIZATION"] = authorization
+    return env
+
+
+class NullIO:
+    """A file-like object that holds nothing and swallows writes."""
+
+    def tell(self):
+        return 0
+
+    def read(self, n=-1):
+        return ""
+
+    def readline(self, n=-1):
+        return ""
+
+    def readlines(self, hint=-1):
+        return []
+
+    def write(self, s):
+        pass
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def isatty(self):
+        return False
+
+    def flush(self):
+        pass
+
+    def close(self):
+        pass
+
+    def detach(self):
+        return self
+
+    def seek(self, pos, whence=0):
+        pass
+
+
+class CGIStdout(NullIO):
+    """sys.stdout for CGI scripts: parses the CGI header block, applies it
+    to the request, and sends everything after it with req.write()."""
+
+    encoding = "utf-8"
+
+    def __init__(self, req):
+        self.req = req
+        self.headers_done = False
+        self._pending = b""
+
+    @property
+    def buffer(self):
+        return self  # write() takes bytes too
+
+    def write(self, s):
+        if isinstance(s, str):
+            s = s.encode("utf-8")
+        if self.headers_done:
+            if s:
+                self.req.write(s)
+            return
+        self._pending += s
+        end, sep_len = self._header_end(self._pending)
+        if end < 0:
+            return
+        head, body = self._pending[:end], self._pending[end + sep_len:]
+        self._pending = b""
+        self.headers_done = True
+        self._apply_headers(head.decode("latin-1"))
+        if body:
+            self.req.write(body)
+
+    @staticmethod
+    def _header_end(data):
+        """Offset and length of the earliest blank-line separator."""
+        found = [(data.find(sep), len(sep)) for sep in (b"\r\n\r\n", b"\n\n")]
+        found = [f for f in found if f[0] >= 0]
+        return min(found) if found else (-1, 0)
+
+    def _apply_headers(self, head):
+        for line in head.splitlines():
+            name, colon, value = line.partition(":")
+            if not colon:
+                continue
+            name, value = name.strip(), value.strip()
+            key = name.lower()
+            if key == "status":
+                digits = value.split()[0] if value.split() else ""
+                if digits.isdigit():
+                    self.req.status = int(digits)
+            elif key == "content-type":
+                self.req.content_type = value
+            else:
+                self.req.headers_out.add(name, value)
+
+
+class CGIStdin(NullIO):
+    """sys.stdin for CGI scripts: the request body, as bytes."""
+
+    BLOCK = 65536
+
+    def __init__(self, req):
+        self.req = req
+
+    @property
+    def buffer(self):
+        return self
+
+    def read(self, n=-1):
+        if n is not None and n >= 0:
+            return self.req.read(n)
+        chunks = []
+        while True:
+            chunk = self.req.read(self.BLOCK)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+
+    def readline(self, n=-1):
+        if n is not None and n >= 0:
+            return self.req.readline(n)
+        return self.req.readline()
+
+    def readlines(self, hint=-1):
+        lines = []
+        while True:
+            line = self.readline()
+            if not line:
+                return lines
+            lines.append(line)
+
+
+def setup_cgi(req):
+    """Make os.environ and the standard streams look like CGI for `req`;
+    returns what restore_nocgi() needs to undo it."""
+    saved = (dict(os.environ), sys.stdin, sys.stdout)
+    for key, value in build_cgi_env(req).items():
+        os.environ[key] = value
+    sys.stdout = CGIStdout(req)
+    sys.stdin = CGIStdin(req)
+    sys.argv = []
+    return saved
+
+
+def restore_nocgi(saved_env, si, so):
+    """Undo setup_cgi()."""
+    os.environ.clear()
+    os.environ.update(saved_env)
+    sys.stdout = so
+    sys.stdin = si
+
+
+# ---------------------------------------------------------------------------
+# Interpreter-level functions
+# ---------------------------------------------------------------------------
+
+def register_cleanup(callable, data=None):
+    """Run ``callable(data)`` when this child process shuts down."""
+    if not hasattr(callable, "__call__"):
+        raise ValueError("first argument must be a callable object")
+    _apache.register_cleanup(interpreter, main_server, callable, data)
+
+
+def init(name, server):
+    """Called by the C module once per interpreter; returns its CallBack."""
+    global interpreter, main_server
+    interpreter = name
+    main_server = server
+    sys.argv = ["mod_python"]
+    return CallBack()

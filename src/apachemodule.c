@@ -1,0 +1,266 @@
+/* The built-in _apache module: what mod_python.apache needs from C. */
+#include "apachemodule.h"
+#include "config.h"
+#include "convert.h"
+#include "finfo.h"
+#include "hlist.h"
+#include "connection.h"
+#include "request.h"
+#include "server.h"
+#include "table.h"
+#include "ap_mpm.h"
+#include "util_cfgtree.h"
+#include "http_main.h"
+
+static PyObject *apache_log_error(PyObject *m, PyObject *args, PyObject *kw)
+{
+    static char *names[] = { "message", "level", "server", NULL };
+    const char *message = NULL;
+    int level = 0;
+    PyObject *server = Py_None;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "z|iO:log_error", names,
+                                     &message, &level, &server))
+        return NULL;
+    if (server != Py_None && !PyObject_TypeCheck(server, &mp_server_type)) {
+        PyErr_SetString(PyExc_TypeError, "server must be a server object or None");
+        return NULL;
+    }
+    if (message)
+        ap_log_error(APLOG_MARK, mp_log_level(level), 0,
+                     server == Py_None ? NULL : ((mp_server *)server)->rec,
+                     "%s", message);
+    Py_RETURN_NONE;
+}
+
+/* One level of the configuration tree: [(directive, args), [children], ...] */
+static PyObject *tree_list(const ap_directive_t *d)
+{
+    PyObject *list = PyList_New(0);
+    for (; list && d; d = d->next) {
+        PyObject *item = Py_BuildValue("(NN)", mp_str(d->directive), mp_str(d->args));
+        int rc = item ? PyList_Append(list, item) : -1;
+        Py_XDECREF(item);
+        if (rc == 0 && d->first_child) {
+            PyObject *children = tree_list(d->first_child);
+            rc = children ? PyList_Append(list, children) : -1;
+            Py_XDECREF(children);
+        }
+        if (rc < 0)
+            Py_CLEAR(list);
+    }
+    return list;
+}
+
+static PyObject *apache_config_tree(PyObject *m, PyObject *unused)
+{
+    return tree_list(ap_conftree);
+}
+
+static PyObject *apache_server_root(PyObject *m, PyObject *unused)
+{
+    return mp_str(ap_server_root);
+}
+
+static PyObject *apache_mpm_query(PyObject *m, PyObject *arg)
+{
+    int result = 0;
+    if (!PyLong_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "The argument must be an integer");
+        return NULL;
+    }
+    ap_mpm_query((int)PyLong_AsLong(arg), &result);
+    return PyLong_FromLong(result);
+}
+
+static PyObject *apache_exists_config_define(PyObject *m, PyObject *args)
+{
+    const char *name;
+    if (!PyArg_ParseTuple(args, "s:exists_config_define", &name))
+        return NULL;
+    return PyBool_FromLong(ap_exists_config_define(name));
+}
+
+static PyObject *apache_stat(PyObject *m, PyObject *args)
+{
+    const char *fname;
+    int wanted;
+    apr_finfo_t finfo;
+    apr_pool_t *p;
+    apr_status_t rc;
+    PyObject *result = NULL;
+
+    if (!PyArg_ParseTuple(args, "si:stat", &fname, &wanted))
+        return NULL;
+    apr_pool_create(&p, NULL);
+    memset(&finfo, 0, sizeof(finfo));
+    Py_BEGIN_ALLOW_THREADS
+    rc = apr_stat(&finfo, fname, wanted, p);
+    Py_END_ALLOW_THREADS
+    if (rc == APR_SUCCESS || APR_STATUS_IS_INCOMPLETE(rc)) {
+        result = mp_finfo_object(&finfo);
+    }
+    else if (APR_STATUS_IS_ENOENT(rc) || APR_STATUS_IS_ENOTDIR(rc)) {
+        memset(&finfo, 0, sizeof(finfo));
+        finfo.filetype = APR_NOFILE;
+        finfo.fname = fname;
+        result = mp_finfo_object(&finfo);
+    }
+    else {
+        PyObject *exc_args = Py_BuildValue("(is)", (int)rc, "apr_stat() failed");
+        if (exc_args) {
+            PyErr_SetObject(PyExc_OSError, exc_args);
+            Py_DECREF(exc_args);
+        }
+    }
+    apr_pool_destroy(p);
+    return result;
+}
+
+/* ---------------------------------------------------------------------
+ * Callbacks at child shutdown: a list in each interpreter's module
+ */
+
+static PyObject *child_cleanups(void)
+{
+    PyObject *module = PyImport_ImportModule("_apache"), *list = NULL;
+    if (module) {
+        list = PyObject_GetAttrString(module, "_child_cleanups");
+        Py_DECREF(module);
+    }
+    return list;
+}
+
+static PyObject *apache_register_cleanup(PyObject *m, PyObject *args)
+{
+    const char *interpreter;
+    PyObject *server, *callable, *data = Py_None, *list, *entry;
+    int rc;
+
+    if (!PyArg_ParseTuple(args, "sOO|O:register_cleanup", &interpreter, &server,
+                          &callable, &data))
+        return NULL;
+    if (!PyCallable_Check(callable)) {
+        PyErr_SetString(PyExc_ValueError, "cleanup must be callable");
+        return NULL;
+    }
+    if (!(list = child_cleanups()))
+        return NULL;
+    entry = PyTuple_Pack(3, callable, data, server);
+    rc = entry ? PyList_Append(list, entry) : -1;
+    Py_XDECREF(entry);
+    Py_DECREF(list);
+    if (rc < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+void mp_run_child_cleanups(void)
+{
+    PyObject *list = child_cleanups();
+    Py_ssize_t i;
+
+    if (!list) {
+        PyErr_Clear();
+        return;
+    }
+    for (i = 0; i < PyList_GET_SIZE(list); i++) {
+        PyObject *entry = PyList_GET_ITEM(list, i);
+        PyObject *callable = PyTuple_GET_ITEM(entry, 0);
+        PyObject *result = PyObject_CallOneArg(callable, PyTuple_GET_ITEM(entry, 1));
+        if (!result) {
+            PyObject *type, *value, *tb, *repr = PyObject_Repr(callable), *text;
+            PyErr_Fetch(&type, &value, &tb);
+            text = value ? PyObject_Str(value) : NULL;
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, NULL,
+                         "python_cleanup: Error calling cleanup object %s",
+                         repr ? PyUnicode_AsUTF8(repr) : "?");
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, NULL, "    %s: %s",
+                         type ? ((PyTypeObject *)type)->tp_name : "?",
+                         text && PyUnicode_Check(text) ? PyUnicode_AsUTF8(text) : "?");
+            Py_XDECREF(type);
+            Py_XDECREF(value);
+            Py_XDECREF(tb);
+            Py_XDECREF(text);
+            Py_XDECREF(repr);
+            PyErr_Clear();
+        }
+        Py_XDECREF(result);
+    }
+    Py_DECREF(list);
+}
+
+static PyMethodDef apache_functions[] = {
+    {"log_error", (PyCFunction)(void (*)(void))apache_log_error,
+     METH_VARARGS | METH_KEYWORDS, "log_error(message, level=APLOG_ERR, server=None)"},
+    {"config_tree", apache_config_tree, METH_NOARGS, NULL},
+    {"server_root", apache_server_root, METH_NOARGS, NULL},
+    {"mpm_query", apache_mpm_query, METH_O, NULL},
+    {"exists_config_define", apache_exists_config_define, METH_VARARGS, NULL},
+    {"stat", apache_stat, METH_VARARGS, "stat(fname, wanted) -> finfo"},
+    {"register_cleanup", apache_register_cleanup, METH_VARARGS, NULL},
+    {NULL}
+};
+
+static struct PyModuleDef apache_module = {
+    PyModuleDef_HEAD_INIT, "_apache", "mod_python's interface to Apache", -1,
+    apache_functions
+};
+
+static int add_constants(PyObject *m)
+{
+    static const struct { const char *name; long value; } constants[] = {
+        {"AP_CONN_UNKNOWN", AP_CONN_UNKNOWN}, {"AP_CONN_CLOSE", AP_CONN_CLOSE},
+        {"AP_CONN_KEEPALIVE", AP_CONN_KEEPALIVE},
+        {"APR_NOFILE", APR_NOFILE}, {"APR_REG", APR_REG}, {"APR_DIR", APR_DIR},
+        {"APR_CHR", APR_CHR}, {"APR_BLK", APR_BLK}, {"APR_PIPE", APR_PIPE},
+        {"APR_LNK", APR_LNK}, {"APR_SOCK", APR_SOCK}, {"APR_UNKFILE", APR_UNKFILE},
+        {"MODULE_MAGIC_NUMBER_MAJOR", MODULE_MAGIC_NUMBER_MAJOR},
+        {"MODULE_MAGIC_NUMBER_MINOR", MODULE_MAGIC_NUMBER_MINOR},
+        {NULL, 0}
+    };
+    int i;
+    for (i = 0; constants[i].name; i++)
+        if (PyModule_AddIntConstant(m, constants[i].name, constants[i].value) < 0)
+            return -1;
+    return PyModule_AddStringConstant(m, "mp_version", MP_VERSION);
+}
+
+/* Adds obj (a new reference, may be NULL) to the module. */
+static int add_object(PyObject *m, const char *name, PyObject *obj)
+{
+    if (!obj || PyModule_AddObject(m, name, obj) < 0) {
+        Py_XDECREF(obj);
+        return -1;
+    }
+    return 0;
+}
+
+static int add_type(PyObject *m, const char *name, PyTypeObject *type)
+{
+    if (PyType_Ready(type) < 0)
+        return -1;
+    return add_object(m, name, Py_NewRef((PyObject *)type));
+}
+
+PyObject *mp_init_apache_module(void)
+{
+    PyObject *m = PyModule_Create(&apache_module);
+
+    if (!m)
+        return NULL;
+    if (add_object(m, "SERVER_RETURN",
+                   PyErr_NewException("_apache.SERVER_RETURN", NULL, NULL)) < 0
+        || add_object(m, "_child_cleanups", PyList_New(0)) < 0
+        || add_constants(m) < 0
+        || add_type(m, "table", &mp_table_type) < 0
+        || add_type(m, "mp_request", &mp_request_type) < 0
+        || add_type(m, "mp_server", &mp_server_type) < 0
+        || add_type(m, "mp_conn", &mp_conn_type) < 0
+        || add_type(m, "mp_finfo", &mp_finfo_type) < 0
+        || add_type(m, "mp_hlist", &mp_hlist_type) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

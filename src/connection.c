@@ -1,0 +1,147 @@
+/* mp_conn: a client connection (conn_rec). */
+#include "connection.h"
+#include "convert.h"
+#include "server.h"
+#include "table.h"
+
+PyObject *mp_conn_object(conn_rec *c)
+{
+    mp_conn *self = PyObject_New(mp_conn, &mp_conn_type);
+    if (self) {
+        self->rec = c;
+        self->notes = NULL;
+        self->hlist = NULL;
+    }
+    return (PyObject *)self;
+}
+
+static void conn_dealloc(mp_conn *self)
+{
+    Py_XDECREF(self->notes);
+    Py_XDECREF(self->hlist);
+    PyObject_Free(self);
+}
+
+static int alive(mp_conn *self)
+{
+    if (!self->rec)
+        PyErr_SetString(PyExc_RuntimeError, "connection object used after its request ended");
+    return self->rec != NULL;
+}
+
+static PyObject *conn_log_error(mp_conn *self, PyObject *args)
+{
+    const char *message = NULL;
+    int level = 0;
+    if (!PyArg_ParseTuple(args, "z|i:log_error", &message, &level) || !alive(self))
+        return NULL;
+    if (message)
+        ap_log_cerror(APLOG_MARK, mp_log_level(level), 0, self->rec, "%s", message);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef conn_methods[] = {
+    {"log_error", (PyCFunction)conn_log_error, METH_VARARGS, NULL},
+    {NULL}
+};
+
+/* ---------------------------------------------------------------------
+ * Attributes
+ */
+
+#define C(o) (((mp_conn *)(o))->rec)
+#define GETTER(name, expr) \
+    static PyObject *get_##name(PyObject *o, void *c) \
+    { return alive((mp_conn *)o) ? (expr) : NULL; }
+
+static void deprecated(mp_conn *self, const char *old, const char *new)
+{
+    ap_log_cerror(APLOG_MARK, APLOG_WARNING, 0, self->rec,
+                  "mod_python: connection.%s is deprecated, use connection.%s",
+                  old, new);
+}
+
+GETTER(base_server, mp_server_object(C(o)->base_server))
+GETTER(local_addr, mp_sockaddr(C(o)->local_addr))
+GETTER(client_addr, mp_sockaddr(C(o)->client_addr))
+GETTER(client_ip, mp_str(C(o)->client_ip))
+GETTER(remote_addr, (deprecated((mp_conn *)o, "remote_addr", "client_addr"),
+                     mp_sockaddr(C(o)->client_addr)))
+GETTER(remote_ip, (deprecated((mp_conn *)o, "remote_ip", "client_ip"),
+                   mp_str(C(o)->client_ip)))
+GETTER(remote_host, mp_str(C(o)->remote_host))
+GETTER(remote_logname, mp_str(C(o)->remote_logname))
+GETTER(aborted, PyLong_FromLong(C(o)->aborted))
+GETTER(keepalive, PyLong_FromLong(C(o)->keepalive))
+GETTER(double_reverse, PyLong_FromLong(C(o)->double_reverse))
+GETTER(keepalives, PyLong_FromLong(C(o)->keepalives))
+GETTER(local_ip, mp_str(C(o)->local_ip))
+GETTER(local_host, mp_str(C(o)->local_host))
+GETTER(id, PyLong_FromLong(C(o)->id))
+GETTER(_conn_rec, PyCapsule_New(C(o), "mod_python._conn_rec", NULL))
+
+static PyObject *get_notes(PyObject *o, void *c)
+{
+    mp_conn *self = (mp_conn *)o;
+    if (!alive(self))
+        return NULL;
+    if (!self->notes && !(self->notes = mp_table_wrap(self->rec->notes, o)))
+        return NULL;
+    Py_INCREF(self->notes);
+    return self->notes;
+}
+
+static PyObject *get_hlist(PyObject *o, void *c)
+{
+    PyObject *h = ((mp_conn *)o)->hlist ? ((mp_conn *)o)->hlist : Py_None;
+    Py_INCREF(h);
+    return h;
+}
+
+static int set_keepalive(PyObject *o, PyObject *value, void *c)
+{
+    if (!value) {
+        PyErr_SetString(PyExc_AttributeError, "can't delete connection attributes");
+        return -1;
+    }
+    if (!PyLong_Check(value)) {
+        PyErr_SetString(PyExc_TypeError, "keepalive must be an integer");
+        return -1;
+    }
+    if (!alive((mp_conn *)o))
+        return -1;
+    C(o)->keepalive = (ap_conn_keepalive_e)PyLong_AsLong(value);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+#define RO(name) {#name, get_##name, NULL, NULL, NULL}
+static PyGetSetDef conn_getset[] = {
+    RO(base_server), RO(local_addr), RO(client_addr), RO(client_ip),
+    RO(remote_addr), RO(remote_ip), RO(remote_host), RO(remote_logname),
+    RO(aborted), RO(double_reverse), RO(keepalives), RO(local_ip),
+    RO(local_host), RO(id), RO(notes), RO(hlist), RO(_conn_rec),
+    {"keepalive", get_keepalive, set_keepalive, NULL, NULL},
+    {NULL}
+};
+
+static int conn_setattr(PyObject *o, PyObject *name, PyObject *value)
+{
+    if (!value) {
+        PyErr_SetString(PyExc_AttributeError, "can't delete connection attributes");
+        return -1;
+    }
+    return PyObject_GenericSetAttr(o, name, value);
+}
+
+PyTypeObject mp_conn_type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "mp_conn",
+    .tp_basicsize = sizeof(mp_conn),
+    .tp_dealloc = (destructor)conn_dealloc,
+    .tp_getattro = PyObject_GenericGetAttr,
+    .tp_setattro = conn_setattr,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "An Apache client connection",
+    .tp_methods = conn_methods,
+    .tp_getset = conn_getset,
+};

@@ -1,0 +1,85 @@
+/* The C side of one request: its Python objects (one per interpreter),
+ * handlers added with req.add_handler(), and the end-of-request cleanup
+ * that runs registered cleanups, then PythonCleanupHandler, then lets
+ * the objects go. */
+#include "context.h"
+#include "dispatch.h"
+#include "request.h"
+
+static void release_objects(mp_context *ctx)
+{
+    mp_object_node *node;
+    for (node = ctx->objects; node; node = node->next) {
+        mp_interp *in = mp_interp_acquire(node->interp->name);
+        if (!in)
+            continue;
+        mp_request_invalidate((mp_request *)node->request);
+        Py_CLEAR(node->request);
+        mp_interp_release(in);
+    }
+}
+
+static apr_status_t context_cleanup(void *data)
+{
+    mp_context *ctx = data;
+    mp_object_node *node;
+
+    if (mp_interp_current()) {
+        /* Only reachable if Apache frees a request from inside Python. */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, ctx->r,
+                      "mod_python: request ended inside Python; cleanups skipped");
+        return APR_SUCCESS;
+    }
+    for (node = ctx->objects; node; node = node->next) {
+        mp_interp *in = mp_interp_acquire(node->interp->name);
+        if (!in)
+            continue;
+        mp_request_run_cleanups((mp_request *)node->request);
+        mp_interp_release(in);
+    }
+    mp_run_phase(ctx->r, MP_PHASE_CLEANUP);
+    release_objects(ctx);
+    return APR_SUCCESS;
+}
+
+mp_context *mp_context_get(request_rec *r, int create)
+{
+    mp_context *ctx = ap_get_module_config(r->request_config, &python_module);
+    if (!ctx && create) {
+        ctx = apr_pcalloc(r->pool, sizeof(*ctx));
+        ctx->r = r;
+        ctx->added = apr_hash_make(r->pool);
+        ap_set_module_config(r->request_config, &python_module, ctx);
+        apr_pool_cleanup_register(r->pool, ctx, context_cleanup,
+                                  apr_pool_cleanup_null);
+    }
+    return ctx;
+}
+
+apr_array_header_t *mp_context_added(mp_context *ctx, const char *phase, int create)
+{
+    apr_array_header_t *list = apr_hash_get(ctx->added, phase, APR_HASH_KEY_STRING);
+    if (!list && create) {
+        list = apr_array_make(ctx->r->pool, 2, sizeof(mp_handler));
+        apr_hash_set(ctx->added, phase, APR_HASH_KEY_STRING, list);
+    }
+    return list;
+}
+
+PyObject *mp_context_request(request_rec *r)
+{
+    mp_interp *in = mp_interp_current();
+    mp_context *ctx = mp_context_get(r, 1);
+    mp_object_node *node;
+
+    for (node = ctx->objects; node; node = node->next)
+        if (node->interp == in)
+            return node->request;
+    node = apr_pcalloc(r->pool, sizeof(*node));
+    node->interp = in;
+    if (!(node->request = mp_request_new(r, in)))
+        return NULL;
+    node->next = ctx->objects;
+    ctx->objects = node;
+    return node->request;
+}

@@ -1,0 +1,125 @@
+/* Running one phase: picks the handler list and the interpreter, hands
+ * the request to the interpreter's HandlerDispatch, and maps the result. */
+#include "dispatch.h"
+#include "config.h"
+#include "context.h"
+#include "hlist.h"
+#include "interpreters.h"
+#include "request.h"
+
+/* Parent directory of a file, or the directory itself, '/'-terminated. */
+static const char *directory_of_filename(request_rec *r)
+{
+    size_t n = strlen(r->filename);
+    if (r->finfo.filetype == APR_DIR)
+        return (n && r->filename[n - 1] == '/')
+               ? r->filename : apr_pstrcat(r->pool, r->filename, "/", NULL);
+    return ap_make_dirstr_parent(r->pool, r->filename);
+}
+
+/* directives.md 5.1: which interpreter a phase runs in. */
+static const char *interpreter_name(request_rec *r, const mp_dir_config *conf,
+                                    const mp_handler *first)
+{
+    if (conf->interpreter)
+        return conf->interpreter;
+    if (MP_FLAG(conf->per_directory, 0))
+        return r->filename ? directory_of_filename(r) : MP_MAIN_INTERPRETER;
+    if (MP_FLAG(conf->per_directive, 0)) {
+        const char *dir = mp_handler_directory(first, r);
+        return dir ? dir : MP_MAIN_INTERPRETER;
+    }
+    return r->server->server_hostname ? r->server->server_hostname
+                                      : MP_MAIN_INTERPRETER;
+}
+
+int mp_phase_has_handlers(request_rec *r, const char *phase)
+{
+    const char *ext;
+    mp_context *ctx;
+    const apr_array_header_t *added;
+
+    if (mp_config_handlers(mp_dir_config_of(r), phase, r, &ext))
+        return 1;
+    ctx = mp_context_get(r, 0);
+    added = ctx ? mp_context_added(ctx, phase, 0) : NULL;
+    return added && added->nelts;
+}
+
+/* The int a handler list produced; anything else is a 500. */
+static int status_of(PyObject *result, request_rec *r, const char *phase)
+{
+    int status;
+    if (!result) {
+        mp_log_python_error(r->server, phase);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    status = PyLong_Check(result) ? (int)PyLong_AsLong(result)
+                                  : HTTP_INTERNAL_SERVER_ERROR;
+    if (PyErr_Occurred()) {
+        PyErr_Clear();
+        status = HTTP_INTERNAL_SERVER_ERROR;
+    }
+    Py_DECREF(result);
+    return status;
+}
+
+static int call_dispatcher(request_rec *r, mp_interp *in, const char *phase,
+                           const char *ext, const apr_array_header_t *configured,
+                           const apr_array_header_t *added)
+{
+    mp_request *req = (mp_request *)mp_context_request(r);
+    PyObject *hlist, *saved_hlist, *result;
+    const char *saved_phase, *saved_ext;
+
+    if (!req) {
+        mp_log_python_error(r->server, "creating the request object");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (!(hlist = mp_hlist_new((PyObject *)req, r, configured, added))) {
+        mp_log_python_error(r->server, "creating the handler list");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    /* Saved and restored: a handler may run a nested phase (redirects). */
+    saved_phase = req->phase;
+    saved_ext = req->extension;
+    saved_hlist = req->hlist;
+    req->phase = phase;
+    req->extension = ext;
+    req->hlist = hlist;
+    Py_INCREF(req);
+    result = PyObject_CallOneArg(in->handler_dispatch, (PyObject *)req);
+    req->phase = saved_phase;
+    req->extension = saved_ext;
+    req->hlist = saved_hlist;
+    Py_DECREF(hlist);
+    Py_DECREF(req);
+    return status_of(result, r, phase);
+}
+
+int mp_run_phase(request_rec *r, const char *phase)
+{
+    const mp_dir_config *conf = mp_dir_config_of(r);
+    const char *ext;
+    const apr_array_header_t *configured = mp_config_handlers(conf, phase, r, &ext);
+    mp_context *ctx = mp_context_get(r, configured != NULL);
+    apr_array_header_t *added = ctx ? mp_context_added(ctx, phase, 0) : NULL;
+    const mp_handler *first;
+    mp_interp *in;
+    int status;
+
+    if (!configured && !(added && added->nelts))
+        return DECLINED;
+    /* The cursor sees handlers req.add_handler() appends during the phase. */
+    added = mp_context_added(ctx, phase, 1);
+    first = configured ? &APR_ARRAY_IDX(configured, 0, mp_handler)
+                       : &APR_ARRAY_IDX(added, 0, mp_handler);
+    if (!(in = mp_interp_acquire(interpreter_name(r, conf, first)))) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "mod_python: no usable Python interpreter for %s", phase);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    status = call_dispatcher(r, in, phase, ext, configured, added);
+    mp_interp_release(in);
+    return status;
+}

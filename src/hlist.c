@@ -1,0 +1,113 @@
+/* mp_hlist: a cursor on the handler list of the running phase: the
+ * configured list first, then what req.add_handler() appended, so
+ * handlers added during the phase still run in it. */
+#include "hlist.h"
+#include "convert.h"
+#include "table.h"
+
+PyObject *mp_hlist_new(PyObject *owner, request_rec *r,
+                       const apr_array_header_t *configured,
+                       const apr_array_header_t *added)
+{
+    mp_hlist *self = PyObject_New(mp_hlist, &mp_hlist_type);
+    if (!self)
+        return NULL;
+    Py_XINCREF(owner);
+    self->owner = owner;
+    self->r = r;
+    self->configured = configured;
+    self->added = added;
+    self->pos = 0;
+    return (PyObject *)self;
+}
+
+static void hlist_dealloc(mp_hlist *self)
+{
+    Py_XDECREF(self->owner);
+    PyObject_Free(self);
+}
+
+const mp_handler *mp_hlist_current(const mp_hlist *h)
+{
+    int n = h->configured ? h->configured->nelts : 0;
+    if (h->owner && !((mp_record_object *)h->owner)->rec)
+        return NULL;
+    if (h->pos < n)
+        return &APR_ARRAY_IDX(h->configured, h->pos, mp_handler);
+    if (h->added && h->pos - n < h->added->nelts)
+        return &APR_ARRAY_IDX(h->added, h->pos - n, mp_handler);
+    return NULL;
+}
+
+static PyObject *hlist_next(mp_hlist *self, PyObject *unused)
+{
+    if (mp_hlist_current(self))
+        self->pos++;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef hlist_methods[] = {
+    {"next", (PyCFunction)hlist_next, METH_NOARGS, "advance to the next handler"},
+    {NULL}
+};
+
+#define CURRENT(o) mp_hlist_current((mp_hlist *)(o))
+
+static PyObject *get_handler(PyObject *o, void *c)
+{
+    const mp_handler *h = CURRENT(o);
+    return h ? mp_str(h->handler) : (Py_INCREF(Py_None), Py_None);
+}
+
+static PyObject *get_directory(PyObject *o, void *c)
+{
+    const mp_handler *h = CURRENT(o);
+    return h ? mp_str(mp_handler_directory(h, ((mp_hlist *)o)->r))
+             : (Py_INCREF(Py_None), Py_None);
+}
+
+static PyObject *get_is_location(PyObject *o, void *c)
+{
+    const mp_handler *h = CURRENT(o);
+    return h ? PyBool_FromLong(h->is_location) : (Py_INCREF(Py_None), Py_None);
+}
+
+static PyObject *get_silent(PyObject *o, void *c)
+{
+    const mp_handler *h = CURRENT(o);
+    return h ? PyLong_FromLong(h->silent) : (Py_INCREF(Py_None), Py_None);
+}
+
+static PyGetSetDef hlist_getset[] = {
+    {"handler", get_handler, NULL, NULL, NULL},
+    {"directory", get_directory, NULL, NULL, NULL},
+    {"is_location", get_is_location, NULL, NULL, NULL},
+    {"silent", get_silent, NULL, NULL, NULL},
+    {NULL}
+};
+
+static PyObject *hlist_repr(PyObject *o)
+{
+    PyObject *h = get_handler(o, NULL), *d = get_directory(o, NULL);
+    PyObject *l = get_is_location(o, NULL), *s = get_silent(o, NULL), *r = NULL;
+    if (h && d && l && s)
+        r = PyUnicode_FromFormat("{'handler':%R,'directory':%R,'is_location':%R,'silent':%R}",
+                                 h, d, l, s);
+    Py_XDECREF(h);
+    Py_XDECREF(d);
+    Py_XDECREF(l);
+    Py_XDECREF(s);
+    return r;
+}
+
+PyTypeObject mp_hlist_type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "mp_hlist",
+    .tp_basicsize = sizeof(mp_hlist),
+    .tp_dealloc = (destructor)hlist_dealloc,
+    .tp_repr = hlist_repr,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Cursor on the handlers of the running phase",
+    .tp_methods = hlist_methods,
+    .tp_getset = hlist_getset,
+};

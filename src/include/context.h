@@ -1,0 +1,30 @@
+/* The C side of one request: its Python objects (one per interpreter),
+ * handlers added with req.add_handler(), and the end-of-request cleanup. */
+#ifndef MP_CONTEXT_H
+#define MP_CONTEXT_H
+
+#include "config.h"
+#include "interpreters.h"
+
+typedef struct mp_object_node {
+    mp_interp *interp;
+    PyObject *request;
+    struct mp_object_node *next;
+} mp_object_node;
+
+typedef struct {
+    request_rec *r;
+    mp_object_node *objects;
+    apr_hash_t *added;          /* phase -> array of mp_handler */
+} mp_context;
+
+/* The request's context; created (with its pool cleanup) when create. */
+mp_context *mp_context_get(request_rec *r, int create);
+
+/* Handlers added for a phase (created empty when create). */
+apr_array_header_t *mp_context_added(mp_context *ctx, const char *phase, int create);
+
+/* The request object of r in the current interpreter (borrowed). */
+PyObject *mp_context_request(request_rec *r);
+
+#endif

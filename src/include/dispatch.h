@@ -1,0 +1,26 @@
+/* Running one phase: handler list, interpreter, the call into Python. */
+#ifndef MP_DISPATCH_H
+#define MP_DISPATCH_H
+
+#include "mod_python.h"
+
+#define MP_PHASE_POST_READ_REQUEST "PythonPostReadRequestHandler"
+#define MP_PHASE_TRANS             "PythonTransHandler"
+#define MP_PHASE_HEADER_PARSER     "PythonHeaderParserHandler"
+#define MP_PHASE_INIT              "PythonInitHandler"
+#define MP_PHASE_ACCESS            "PythonAccessHandler"
+#define MP_PHASE_AUTHEN            "PythonAuthenHandler"
+#define MP_PHASE_AUTHZ             "PythonAuthzHandler"
+#define MP_PHASE_TYPE              "PythonTypeHandler"
+#define MP_PHASE_FIXUP             "PythonFixupHandler"
+#define MP_PHASE_HANDLER           "PythonHandler"
+#define MP_PHASE_LOG               "PythonLogHandler"
+#define MP_PHASE_CLEANUP           "PythonCleanupHandler"
+
+/* Runs the Python handlers of a phase for r; DECLINED when it has none. */
+int mp_run_phase(request_rec *r, const char *phase);
+
+/* True when r has handlers for the phase (configured or added). */
+int mp_phase_has_handlers(request_rec *r, const char *phase);
+
+#endif

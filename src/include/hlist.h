@@ -1,0 +1,25 @@
+/* mp_hlist: a cursor on the handler list of the running phase. */
+#ifndef MP_HLIST_H
+#define MP_HLIST_H
+
+#include "config.h"
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *owner;                       /* request object (keeps r valid) */
+    request_rec *r;
+    const apr_array_header_t *configured;  /* mp_handler, may be NULL */
+    const apr_array_header_t *added;       /* req.add_handler() entries */
+    int pos;
+} mp_hlist;
+
+extern PyTypeObject mp_hlist_type;
+
+PyObject *mp_hlist_new(PyObject *owner, request_rec *r,
+                       const apr_array_header_t *configured,
+                       const apr_array_header_t *added);
+
+/* The handler under the cursor, or NULL past the end. */
+const mp_handler *mp_hlist_current(const mp_hlist *h);
+
+#endif

@@ -1,0 +1,34 @@
+/* Python start-up in the child, named sub-interpreters, thread states. */
+#ifndef MP_INTERPRETERS_H
+#define MP_INTERPRETERS_H
+
+#include "mod_python.h"
+#include "apr_thread_proc.h"
+
+typedef struct mp_interp {
+    const char *name;
+    PyInterpreterState *state;
+    apr_threadkey_t *thread_key;  /* this thread's PyThreadState here */
+    PyObject *callback;           /* apache.init() result, NULL if broken */
+    PyObject *handler_dispatch;   /* callback.HandlerDispatch */
+    apr_hash_t *servers;          /* server_rec * -> mp_server object */
+} mp_interp;
+
+/* Starts Python in this child (child_init). */
+void mp_python_start(apr_pool_t *pchild, server_rec *s);
+
+/* Makes the named interpreter current on this thread, creating it on
+ * first use; returns with the GIL held, or NULL (logged) on failure.
+ * Must not be called with the GIL held. */
+mp_interp *mp_interp_acquire(const char *name);
+
+/* Releases the GIL taken by mp_interp_acquire. */
+void mp_interp_release(mp_interp *interp);
+
+/* The interpreter whose GIL this thread holds (NULL outside Python). */
+mp_interp *mp_interp_current(void);
+
+/* Logs the pending Python exception at error level and clears it. */
+void mp_log_python_error(server_rec *s, const char *context);
+
+#endif

@@ -1,0 +1,31 @@
+/* mp_table: a Python mapping over an apr_table_t. */
+#ifndef MP_TABLE_H
+#define MP_TABLE_H
+
+#include "mod_python.h"
+
+typedef struct {
+    PyObject_HEAD
+    apr_table_t *table;
+    apr_pool_t *pool;     /* owned pool for tables made from Python, else NULL */
+    PyObject *owner;      /* object whose record the table belongs to */
+} mp_table;
+
+extern PyTypeObject mp_table_type;
+
+/* A live view of an Apache table; owner (may be NULL) is kept alive and
+ * must still be valid (see mp_owner_alive) whenever the table is used. */
+PyObject *mp_table_wrap(apr_table_t *table, PyObject *owner);
+
+/* Objects wrapping an Apache record start with this header, so tables
+ * can refuse to touch a record that is gone. */
+typedef struct {
+    PyObject_HEAD
+    void *rec;
+} mp_record_object;
+
+/* Latin-1 text for Apache: str (must be Latin-1) or bytes.  The result
+ * points into *keep, which the caller releases. */
+const char *mp_latin1_arg(PyObject *obj, PyObject **keep);
+
+#endif

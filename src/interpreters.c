@@ -1,0 +1,307 @@
+/* Python start-up in the child, named sub-interpreters, thread states.
+ *
+ * Apache's parent never runs Python: each child starts it in child_init,
+ * so graceful restarts never see a half-initialised interpreter.  Every
+ * (thread, interpreter) pair gets its own PyThreadState, created on first
+ * use and kept for the life of the thread. */
+#include "interpreters.h"
+#include "config.h"
+#include "server.h"
+#include "apachemodule.h"
+#include "apr_thread_mutex.h"
+
+static apr_pool_t *interp_pool;
+static apr_hash_t *interps;             /* name -> mp_interp */
+static apr_thread_mutex_t *interps_lock;
+static mp_interp *main_interp;
+static server_rec *main_server;
+static apr_threadkey_t *current_key;    /* this thread's current mp_interp */
+
+void mp_log_python_error(server_rec *s, const char *context)
+{
+    PyObject *type, *value, *tb, *text = NULL;
+
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (value)
+        text = PyObject_Str(value);
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "mod_python: %s: %s: %s", context,
+                 type ? ((PyTypeObject *)type)->tp_name : "error",
+                 text ? PyUnicode_AsUTF8(text) : "?");
+    if (!text || !PyUnicode_AsUTF8(text))
+        PyErr_Clear();
+    Py_XDECREF(text);
+    if (type) {
+        /* Also the full traceback, to stderr, which Apache sends to the log. */
+        PyErr_Restore(type, value, tb);
+        PyErr_Print();
+    }
+}
+
+static PyStatus configure(PyConfig *config, const mp_server_config *sconf)
+{
+    static char *argv[] = { "mod_python" };
+    PyStatus status;
+
+    PyConfig_InitIsolatedConfig(config);
+    config->install_signal_handlers = 0;    /* signals belong to Apache */
+    config->parse_argv = 0;
+    config->optimization_level = MP_FLAG(sconf->optimize, 0) ? 2 : 0;
+    status = PyConfig_SetBytesString(config, &config->home, MP_PYTHON_HOME);
+    if (PyStatus_Exception(status))
+        return status;
+    status = PyConfig_SetBytesString(config, &config->program_name, MP_PYTHON_BIN);
+    if (PyStatus_Exception(status))
+        return status;
+    return PyConfig_SetBytesArgv(config, 1, argv);
+}
+
+static int initialize_python(const mp_server_config *sconf)
+{
+    PyPreConfig preconfig;
+    PyConfig config;
+    PyStatus status;
+
+    PyPreConfig_InitIsolatedConfig(&preconfig);
+    preconfig.utf8_mode = 1;        /* Apache children often run in the C locale */
+    status = Py_PreInitialize(&preconfig);
+    if (!PyStatus_Exception(status)) {
+        PyImport_AppendInittab("_apache", mp_init_apache_module);
+        status = configure(&config, sconf);
+        if (!PyStatus_Exception(status))
+            status = Py_InitializeFromConfig(&config);
+        PyConfig_Clear(&config);
+    }
+    if (PyStatus_Exception(status)) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, main_server,
+                     "mod_python: cannot start Python %s (home %s): %s",
+                     PY_VERSION, MP_PYTHON_HOME,
+                     status.err_msg ? status.err_msg : "unknown error");
+        return 0;
+    }
+    return 1;
+}
+
+/* ---------------------------------------------------------------------
+ * Per-interpreter set-up: site dirs, mod_python.apache, the callback
+ */
+
+/* Runs a short Python snippet with `value` bound to the name `arg`. */
+static int run_snippet(const char *code, const char *arg)
+{
+    PyObject *globals = PyDict_New(), *value = NULL, *result = NULL;
+
+    if (globals && !PyDict_SetItemString(globals, "__builtins__",
+                                         PyEval_GetBuiltins())) {
+        value = PyUnicode_DecodeFSDefault(arg);
+        if (value && !PyDict_SetItemString(globals, "arg", value))
+            result = PyRun_String(code, Py_file_input, globals, globals);
+    }
+    Py_XDECREF(value);
+    Py_XDECREF(globals);
+    Py_XDECREF(result);
+    return result ? 0 : -1;
+}
+
+/* PythonOption mod_python.site_dirs: first on sys.path, .pth files read. */
+static const char SITE_DIRS_CODE[] =
+    "import site, sys\n"
+    "dirs = [d for d in arg.split(':') if d]\n"
+    "for d in reversed(dirs):\n"
+    "    if d in sys.path:\n"
+    "        sys.path.remove(d)\n"
+    "    sys.path.insert(0, d)\n"
+    "for d in dirs:\n"
+    "    site.addsitedir(d)\n";
+
+/* Warns when the Python package is not the version of this C module. */
+static const char VERSION_CHECK_CODE[] =
+    "import mod_python\n"
+    "found = getattr(mod_python, 'mp_version', None)\n"
+    "if found != arg:\n"
+    "    from mod_python import apache\n"
+    "    apache.log_error(\"mod_python version mismatch, expected '%s', found '%s'\""
+    " % (arg, found), apache.APLOG_WARNING)\n";
+
+/* Imports mod_python.apache and asks it for this interpreter's callback. */
+static int set_up_interpreter(mp_interp *in)
+{
+    const mp_server_config *sconf = mp_server_config_of(main_server);
+    PyObject *apache, *server;
+
+    if (sconf->site_dirs && run_snippet(SITE_DIRS_CODE, sconf->site_dirs) < 0) {
+        mp_log_python_error(main_server, "setting up mod_python.site_dirs");
+        return -1;
+    }
+    apache = PyImport_ImportModule("mod_python.apache");
+    if (!apache) {
+        mp_log_python_error(main_server, "cannot import mod_python.apache");
+        return -1;
+    }
+    server = mp_server_object(main_server);
+    in->callback = server ? PyObject_CallMethod(apache, "init", "sO", in->name,
+                                                server)
+                          : NULL;
+    Py_DECREF(apache);
+    Py_XDECREF(server);
+    if (in->callback)
+        in->handler_dispatch = PyObject_GetAttrString(in->callback,
+                                                      "HandlerDispatch");
+    if (!in->handler_dispatch) {
+        mp_log_python_error(main_server, "mod_python.apache.init() failed");
+        Py_CLEAR(in->callback);
+        return -1;
+    }
+    if (run_snippet(VERSION_CHECK_CODE, MP_VERSION) < 0)
+        mp_log_python_error(main_server, "checking the mod_python version");
+    return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Interpreter records and thread states
+ */
+
+static mp_interp *new_record(const char *name, PyInterpreterState *state)
+{
+    mp_interp *in = apr_pcalloc(interp_pool, sizeof(*in));
+    in->name = apr_pstrdup(interp_pool, name);
+    in->state = state;
+    in->servers = apr_hash_make(interp_pool);
+    apr_threadkey_private_create(&in->thread_key, NULL, interp_pool);
+    apr_hash_set(interps, in->name, APR_HASH_KEY_STRING, in);
+    return in;
+}
+
+static PyThreadState *thread_state(mp_interp *in)
+{
+    void *ts = NULL;
+    apr_threadkey_private_get(&ts, in->thread_key);
+    if (!ts) {
+        ts = PyThreadState_New(in->state);
+        apr_threadkey_private_set(ts, in->thread_key);
+    }
+    return ts;
+}
+
+static void make_current(mp_interp *in)
+{
+    apr_threadkey_private_set(in, current_key);
+}
+
+mp_interp *mp_interp_current(void)
+{
+    void *in = NULL;
+    if (current_key)
+        apr_threadkey_private_get(&in, current_key);
+    return in;
+}
+
+/* Creates a sub-interpreter; called with interps_lock held, GIL not held. */
+static mp_interp *create_interpreter(const char *name)
+{
+    PyThreadState *main_ts = thread_state(main_interp), *ts;
+    mp_interp *in = NULL;
+
+    PyEval_RestoreThread(main_ts);
+    ts = Py_NewInterpreter();
+    if (!ts) {
+        PyThreadState_Swap(main_ts);
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, main_server,
+                     "mod_python: cannot create interpreter '%s'", name);
+        PyEval_SaveThread();
+        return NULL;
+    }
+    in = new_record(name, PyThreadState_GetInterpreter(ts));
+    apr_threadkey_private_set(ts, in->thread_key);
+    make_current(in);
+    if (set_up_interpreter(in) < 0)
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, main_server,
+                     "mod_python: interpreter '%s' is unusable", name);
+    make_current(NULL);
+    PyEval_SaveThread();
+    return in;
+}
+
+static mp_interp *find_or_create(const char *name)
+{
+    mp_interp *in;
+    apr_thread_mutex_lock(interps_lock);
+    in = apr_hash_get(interps, name, APR_HASH_KEY_STRING);
+    if (!in)
+        in = create_interpreter(name);
+    apr_thread_mutex_unlock(interps_lock);
+    return in;
+}
+
+mp_interp *mp_interp_acquire(const char *name)
+{
+    mp_interp *in;
+
+    if (!main_interp)
+        return NULL;            /* Python failed to start; already logged */
+    in = find_or_create(name);
+    if (!in)
+        return NULL;
+    PyEval_RestoreThread(thread_state(in));
+    if (!in->callback) {
+        PyEval_SaveThread();
+        return NULL;
+    }
+    make_current(in);
+    return in;
+}
+
+void mp_interp_release(mp_interp *in)
+{
+    make_current(NULL);
+    PyEval_SaveThread();
+}
+
+/* ---------------------------------------------------------------------
+ * Child start: Python, the main interpreter, PythonImport
+ */
+
+static void run_imports(const mp_server_config *sconf)
+{
+    int i;
+    for (i = sconf->imports->nelts - 1; i >= 0; i--) {
+        const mp_import *imp = &APR_ARRAY_IDX(sconf->imports, i, mp_import);
+        mp_interp *in = mp_interp_acquire(imp->interpreter);
+        PyObject *result;
+        if (!in) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, main_server,
+                         "directive_PythonImport: error importing %s: "
+                         "no interpreter '%s'", imp->module, imp->interpreter);
+            continue;
+        }
+        result = PyObject_CallMethod(in->callback, "ImportDispatch", "s",
+                                     imp->module);
+        if (!result)
+            mp_log_python_error(main_server, "directive_PythonImport");
+        Py_XDECREF(result);
+        mp_interp_release(in);
+    }
+}
+
+void mp_python_start(apr_pool_t *pchild, server_rec *s)
+{
+    const mp_server_config *sconf = mp_server_config_of(s);
+
+    main_server = s;
+    interp_pool = pchild;
+    interps = apr_hash_make(pchild);
+    apr_thread_mutex_create(&interps_lock, APR_THREAD_MUTEX_DEFAULT, pchild);
+    apr_threadkey_private_create(&current_key, NULL, pchild);
+    if (!initialize_python(sconf))
+        return;
+    main_interp = new_record(MP_MAIN_INTERPRETER,
+                             PyThreadState_GetInterpreter(PyThreadState_Get()));
+    apr_threadkey_private_set(PyThreadState_Get(), main_interp->thread_key);
+    make_current(main_interp);
+    if (set_up_interpreter(main_interp) < 0)
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                     "mod_python: the main interpreter is unusable");
+    make_current(NULL);
+    PyEval_SaveThread();
+    run_imports(sconf);
+}

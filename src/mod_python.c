@@ -1,0 +1,148 @@
+/* mod_python: the module record, hook registration and one entry point
+ * per Apache phase.  Each entry point only decides whether Python is
+ * needed; dispatch.c does the running. */
+#define MP_DECLARING_MODULE
+#include "mod_python.h"
+#include "apachemodule.h"
+#include "config.h"
+#include "context.h"
+#include "dispatch.h"
+#include "interpreters.h"
+
+#define INIT_RAN_NOTE "python_init_ran"
+
+static int is_python_content(const request_rec *r)
+{
+    return r->handler && (!strcmp(r->handler, "mod_python")
+                          || !strcmp(r->handler, "python-program"));
+}
+
+/* Continue-on rule shared by the init handler and its host phase. */
+static int ok_or_declined(int status)
+{
+    return status == OK || status == DECLINED;
+}
+
+static int run_init_once(request_rec *r)
+{
+    if (apr_table_get(r->notes, INIT_RAN_NOTE)
+        || !mp_phase_has_handlers(r, MP_PHASE_INIT))
+        return DECLINED;
+    apr_table_setn(r->notes, INIT_RAN_NOTE, "1");
+    return mp_run_phase(r, MP_PHASE_INIT);
+}
+
+/* Server-level PythonInitHandler, then PythonPostReadRequestHandler. */
+static int post_read_request(request_rec *r)
+{
+    int status = run_init_once(r);
+    if (!ok_or_declined(status))
+        return status;
+    return mp_run_phase(r, MP_PHASE_POST_READ_REQUEST);
+}
+
+/* Handlers declared in a <Location> skip the URI-to-file mapping. */
+static int translate_name(request_rec *r)
+{
+    int status = mp_run_phase(r, MP_PHASE_TRANS);
+    if (status == DECLINED && mp_dir_config_of(r)->location_handlers)
+        return OK;
+    return status;
+}
+
+/* Directory-level PythonInitHandler, then PythonHeaderParserHandler. */
+static int header_parser(request_rec *r)
+{
+    int status = run_init_once(r);
+    if (!ok_or_declined(status))
+        return status;
+    return mp_run_phase(r, MP_PHASE_HEADER_PARSER);
+}
+
+static int access_checker(request_rec *r)
+{
+    return mp_run_phase(r, MP_PHASE_ACCESS);
+}
+
+static int check_user_id(request_rec *r)
+{
+    int status = mp_run_phase(r, MP_PHASE_AUTHEN);
+    if (status == OK && !r->user) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "python_handler: After PythonAuthenHandler req->user is NULL. "
+                      "Assign something to req.user if returning OK to avoid this error.");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (status == HTTP_UNAUTHORIZED)
+        ap_note_auth_failure(r);
+    return status;
+}
+
+static int auth_checker(request_rec *r)
+{
+    return mp_run_phase(r, MP_PHASE_AUTHZ);
+}
+
+static int type_checker(request_rec *r)
+{
+    return mp_run_phase(r, MP_PHASE_TYPE);
+}
+
+static int fixups(request_rec *r)
+{
+    return mp_run_phase(r, MP_PHASE_FIXUP);
+}
+
+static int content_handler(request_rec *r)
+{
+    if (!is_python_content(r))
+        return DECLINED;
+    return mp_run_phase(r, MP_PHASE_HANDLER);
+}
+
+/* Also makes sure PythonCleanupHandler runs when the request pool goes. */
+static int log_transaction(request_rec *r)
+{
+    if (mp_phase_has_handlers(r, MP_PHASE_CLEANUP))
+        mp_context_get(r, 1);
+    return mp_run_phase(r, MP_PHASE_LOG);
+}
+
+static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                       server_rec *s)
+{
+    ap_add_version_component(pconf, "mod_python/" MP_VERSION);
+    ap_add_version_component(pconf, "Python/" PY_VERSION);
+    return OK;
+}
+
+static void child_init(apr_pool_t *pchild, server_rec *s)
+{
+    mp_python_start(pchild, s);
+}
+
+static void register_hooks(apr_pool_t *p)
+{
+    ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_read_request(post_read_request, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_translate_name(translate_name, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_header_parser(header_parser, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_access_checker(access_checker, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_user_id(check_user_id, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_auth_checker(auth_checker, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_type_checker(type_checker, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_fixups(fixups, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(content_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_log_transaction(log_transaction, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+AP_DECLARE_MODULE(python) = {
+    STANDARD20_MODULE_STUFF,
+    mp_create_dir_config,
+    mp_merge_dir_config,
+    mp_create_server_config,
+    mp_merge_server_config,
+    mp_directives,
+    register_hooks
+};

@@ -1,0 +1,945 @@
+/* mp_request: the request object handed to handlers.
+ *
+ * One object per (request_rec, interpreter), kept in the request's
+ * context so every phase, filter and req.prev/req.main sees the same
+ * one.  When the request ends the object is cut off its request_rec:
+ * using it later raises instead of touching freed memory. */
+#include "request.h"
+#include "config.h"
+#include "context.h"
+#include "connection.h"
+#include "convert.h"
+#include "finfo.h"
+#include "hlist.h"
+#include "server.h"
+#include "table.h"
+#include "util_script.h"
+#include "mod_ssl.h"
+
+PyObject *mp_request_new(request_rec *r, mp_interp *interp)
+{
+    mp_request *self = PyObject_GC_New(mp_request, &mp_request_type);
+    if (!self)
+        return NULL;
+    self->rec = r;
+    self->dict = NULL;
+    self->headers_in = self->headers_out = self->err_headers_out = NULL;
+    self->subprocess_env = self->notes = self->connection = NULL;
+    self->hlist = self->cleanups = NULL;
+    self->phase = self->extension = NULL;
+    self->interp = interp;
+    self->body_state = 0;
+    self->rbuf = NULL;
+    self->rbuf_len = self->rbuf_pos = self->rbuf_size = 0;
+    self->content_type_set = 0;
+    self->bytes_queued = 0;
+    PyObject_GC_Track(self);
+    return (PyObject *)self;
+}
+
+void mp_request_invalidate(mp_request *self)
+{
+    self->rec = NULL;
+    if (self->connection)
+        ((mp_conn *)self->connection)->rec = NULL;
+    Py_CLEAR(self->hlist);
+    Py_CLEAR(self->cleanups);
+}
+
+static int req_traverse(mp_request *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->dict);
+    Py_VISIT(self->headers_in);
+    Py_VISIT(self->headers_out);
+    Py_VISIT(self->err_headers_out);
+    Py_VISIT(self->subprocess_env);
+    Py_VISIT(self->notes);
+    Py_VISIT(self->connection);
+    Py_VISIT(self->hlist);
+    Py_VISIT(self->cleanups);
+    return 0;
+}
+
+static int req_clear(mp_request *self)
+{
+    Py_CLEAR(self->dict);
+    Py_CLEAR(self->headers_in);
+    Py_CLEAR(self->headers_out);
+    Py_CLEAR(self->err_headers_out);
+    Py_CLEAR(self->subprocess_env);
+    Py_CLEAR(self->notes);
+    Py_CLEAR(self->connection);
+    Py_CLEAR(self->hlist);
+    Py_CLEAR(self->cleanups);
+    return 0;
+}
+
+static void req_dealloc(mp_request *self)
+{
+    PyObject_GC_UnTrack(self);
+    req_clear(self);
+    PyMem_Free(self->rbuf);
+    PyObject_GC_Del(self);
+}
+
+/* The live request_rec, or NULL with RuntimeError set. */
+static request_rec *live(mp_request *self)
+{
+    if (!self->rec)
+        PyErr_SetString(PyExc_RuntimeError, "request object used after its request ended");
+    return self->rec;
+}
+
+void mp_raise_server_return(int status)
+{
+    PyObject *apache = PyImport_ImportModule("_apache"), *exc = NULL;
+    if (apache && (exc = PyObject_GetAttrString(apache, "SERVER_RETURN"))) {
+        PyObject *value = PyLong_FromLong(status);
+        if (value) {
+            PyErr_SetObject(exc, value);
+            Py_DECREF(value);
+        }
+    }
+    Py_XDECREF(exc);
+    Py_XDECREF(apache);
+}
+
+void mp_request_run_cleanups(mp_request *self)
+{
+    PyObject *list = self->cleanups;
+    Py_ssize_t i;
+
+    if (!list)
+        return;
+    Py_INCREF(list);
+    for (i = 0; i < PyList_GET_SIZE(list); i++) {
+        PyObject *pair = PyList_GET_ITEM(list, i);
+        PyObject *callable = PyTuple_GET_ITEM(pair, 0);
+        PyObject *result = PyObject_CallOneArg(callable, PyTuple_GET_ITEM(pair, 1));
+        if (!result) {
+            PyObject *type, *value, *tb, *repr = PyObject_Repr(callable), *text;
+            PyErr_Fetch(&type, &value, &tb);
+            text = value ? PyObject_Str(value) : NULL;
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, self->rec,
+                          "python_cleanup: Error calling cleanup object %s",
+                          repr ? PyUnicode_AsUTF8(repr) : "?");
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, self->rec, "    %s: %s",
+                          type ? ((PyTypeObject *)type)->tp_name : "?",
+                          text && PyUnicode_Check(text) ? PyUnicode_AsUTF8(text) : "?");
+            Py_XDECREF(type);
+            Py_XDECREF(value);
+            Py_XDECREF(tb);
+            Py_XDECREF(text);
+            Py_XDECREF(repr);
+            PyErr_Clear();
+        }
+        Py_XDECREF(result);
+    }
+    Py_DECREF(list);
+}
+
+/* ---------------------------------------------------------------------
+ * Output
+ */
+
+static PyObject *req_write(mp_request *self, PyObject *args)
+{
+    request_rec *r = live(self);
+    Py_buffer data;
+    int flush = 1, rc = 0;
+
+    if (!r || !PyArg_ParseTuple(args, "s*|i:write", &data, &flush))
+        return NULL;
+    if (data.len) {
+        Py_BEGIN_ALLOW_THREADS
+        rc = ap_rwrite(data.buf, (int)data.len, r);
+        if (rc >= 0 && flush)
+            rc = ap_rflush(r);
+        Py_END_ALLOW_THREADS
+        self->bytes_queued += data.len;
+    }
+    PyBuffer_Release(&data);
+    if (rc < 0) {
+        PyErr_SetString(PyExc_OSError, "Write failed, client closed connection.");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *req_flush(mp_request *self, PyObject *unused)
+{
+    request_rec *r = live(self);
+    int rc;
+    if (!r)
+        return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    rc = ap_rflush(r);
+    Py_END_ALLOW_THREADS
+    if (rc < 0) {
+        PyErr_SetString(PyExc_OSError, "Flush failed, client closed connection.");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *req_sendfile(mp_request *self, PyObject *args)
+{
+    request_rec *r = live(self);
+    const char *path;
+    long long offset = 0, length = -1;
+    apr_finfo_t finfo;
+    apr_file_t *fd;
+    apr_size_t sent = 0;
+    apr_status_t rc;
+
+    if (!r || !PyArg_ParseTuple(args, "s|LL:sendfile", &path, &offset, &length))
+        return NULL;
+    if (apr_stat(&finfo, path, APR_FINFO_SIZE, r->pool) != APR_SUCCESS) {
+        PyErr_SetString(PyExc_OSError, "Could not stat file for reading");
+        return NULL;
+    }
+    if (apr_file_open(&fd, path, APR_READ | APR_SENDFILE_ENABLED, APR_OS_DEFAULT,
+                      r->pool) != APR_SUCCESS) {
+        PyErr_SetString(PyExc_OSError, "Could not open file for reading");
+        return NULL;
+    }
+    if (offset < 0 || offset > finfo.size)
+        offset = finfo.size;
+    if (length < 0 || length > finfo.size - offset)
+        length = finfo.size - offset;
+    Py_BEGIN_ALLOW_THREADS
+    rc = ap_send_fd(fd, r, (apr_off_t)offset, (apr_size_t)length, &sent);
+    Py_END_ALLOW_THREADS
+    self->bytes_queued += length;
+    if (rc != APR_SUCCESS) {
+        PyErr_SetString(PyExc_OSError, "Write failed, client closed connection.");
+        return NULL;
+    }
+    return PyLong_FromSize_t(sent);
+}
+
+static PyObject *req_internal_redirect(mp_request *self, PyObject *args)
+{
+    request_rec *r = live(self);
+    const char *uri;
+    if (!r || !PyArg_ParseTuple(args, "s:internal_redirect", &uri))
+        return NULL;
+    /* The new request runs our hooks, which take the GIL themselves. */
+    Py_BEGIN_ALLOW_THREADS
+    ap_internal_redirect(uri, r);
+    Py_END_ALLOW_THREADS
+    Py_RETURN_NONE;
+}
+
+/* ---------------------------------------------------------------------
+ * Logging, configuration, handlers, filters
+ */
+
+static PyObject *req_log_error(mp_request *self, PyObject *args)
+{
+    request_rec *r = live(self);
+    const char *message = NULL;
+    int level = 0;
+    if (!r || !PyArg_ParseTuple(args, "z|i:log_error", &message, &level))
+        return NULL;
+    if (message)
+        ap_log_rerror(APLOG_MARK, mp_log_level(level), 0, r, "%s", message);
+    Py_RETURN_NONE;
+}
+
+static PyObject *req_get_config(mp_request *self, PyObject *unused)
+{
+    request_rec *r = live(self);
+    return r ? mp_table_wrap(mp_dir_config_of(r)->directives, (PyObject *)self) : NULL;
+}
+
+static int copy_set_option(void *table, const char *key, const char *value)
+{
+    if (*value)
+        apr_table_set(table, key, value);
+    return 1;
+}
+
+static PyObject *req_get_options(mp_request *self, PyObject *unused)
+{
+    request_rec *r = live(self);
+    mp_table *options;
+    if (!r)
+        return NULL;
+    options = (mp_table *)PyObject_CallNoArgs((PyObject *)&mp_table_type);
+    if (options)
+        apr_table_do(copy_set_option, options->table, mp_dir_config_of(r)->options,
+                     NULL);
+    return (PyObject *)options;
+}
+
+static const char *const ADDABLE_PHASES[] = {
+    "PythonPostReadRequestHandler", "PythonTransHandler",
+    "PythonHeaderParserHandler", "PythonInitHandler", "PythonAccessHandler",
+    "PythonAuthenHandler", "PythonAuthzHandler", "PythonTypeHandler",
+    "PythonFixupHandler", "PythonHandler", "PythonLogHandler", NULL
+};
+
+static PyObject *req_add_handler(mp_request *self, PyObject *args)
+{
+    request_rec *r = live(self);
+    const char *phase, *handler, *dir = NULL;
+    mp_handler *h;
+    int i;
+
+    if (!r || !PyArg_ParseTuple(args, "ss|z:add_handler", &phase, &handler, &dir))
+        return NULL;
+    for (i = 0; ADDABLE_PHASES[i] && strcmp(ADDABLE_PHASES[i], phase); i++)
+        ;
+    if (!ADDABLE_PHASES[i]) {
+        PyErr_Format(PyExc_IndexError, "Invalid phase: %s", phase);
+        return NULL;
+    }
+    h = apr_array_push(mp_context_added(mp_context_get(r, 1), ADDABLE_PHASES[i], 1));
+    memset(h, 0, sizeof(*h));
+    h->handler = apr_pstrdup(r->pool, handler);
+    h->directory = dir ? mp_canonical_directory(r->pool, dir) : NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *add_filter(mp_request *self, PyObject *args, int input)
+{
+    request_rec *r = live(self);
+    const char *name;
+    if (!r || !PyArg_ParseTuple(args, "s:add_filter", &name))
+        return NULL;
+    if (input)
+        ap_add_input_filter(name, NULL, r, r->connection);
+    else
+        ap_add_output_filter(name, NULL, r, r->connection);
+    Py_RETURN_NONE;
+}
+
+static PyObject *req_add_input_filter(mp_request *self, PyObject *args)
+{
+    return add_filter(self, args, 1);
+}
+
+static PyObject *req_add_output_filter(mp_request *self, PyObject *args)
+{
+    return add_filter(self, args, 0);
+}
+
+static PyObject *req_register_filter(mp_request *self, PyObject *args)
+{
+    PyErr_SetString(PyExc_NotImplementedError,
+                    "per-request Python filters are not available yet");
+    return NULL;
+}
+
+static PyObject *req_register_cleanup(mp_request *self, PyObject *args)
+{
+    PyObject *callable, *data = Py_None, *pair;
+    int rc;
+    if (!live(self) || !PyArg_ParseTuple(args, "O|O:register_cleanup", &callable, &data))
+        return NULL;
+    if (!PyCallable_Check(callable)) {
+        PyErr_SetString(PyExc_ValueError, "first argument must be a callable object");
+        return NULL;
+    }
+    if (!self->cleanups && !(self->cleanups = PyList_New(0)))
+        return NULL;
+    if (!(pair = PyTuple_Pack(2, callable, data)))
+        return NULL;
+    rc = PyList_Append(self->cleanups, pair);
+    Py_DECREF(pair);
+    if (rc < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* ---------------------------------------------------------------------
+ * Thin wrappers over Apache calls
+ */
+
+static PyObject *req_allow_methods(mp_request *self, PyObject *args)
+{
+    request_rec *r = live(self);
+    PyObject *methods, *seq;
+    int reset = 0;
+    Py_ssize_t i;
+
+    if (!r || !PyArg_ParseTuple(args, "O|i:allow_methods", &methods, &reset))
+        return NULL;
+    if (!PySequence_Check(methods) || PyUnicode_Check(methods)) {
+        PyErr_SetString(PyExc_TypeError, "First argument must be a sequence");
+        return NULL;
+    }
+    if (!(seq = PySequence_Fast(methods, "First argument must be a sequence")))
+        return NULL;
+    if (reset)
+        ap_clear_method_list(r->allowed_methods);
+    for (i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
+        int failed;
+        const char *m = mp_str_arg(PySequence_Fast_GET_ITEM(seq, i), r->pool, 0, &failed);
+        if (failed) {
+            Py_DECREF(seq);
+            return NULL;
+        }
+        ap_method_list_add(r->allowed_methods, m);
+    }
+    Py_DECREF(seq);
+    Py_RETURN_NONE;
+}
+
+static PyObject *req_get_basic_auth_pw(mp_request *self, PyObject *unused)
+{
+    request_rec *r = live(self);
+    const char *pw = NULL;
+    if (!r)
+        return NULL;
+    if (ap_get_basic_auth_pw(r, &pw) != OK || !pw)
+        Py_RETURN_NONE;
+    return mp_latin1_str(pw);
+}
+
+static PyObject *req_get_remote_host(mp_request *self, PyObject *args)
+{
+    request_rec *r = live(self);
+    int type = REMOTE_NAME, is_ip = 0;
+    PyObject *str_is_ip = Py_None, *host;
+    const char *name;
+
+    if (!r || !PyArg_ParseTuple(args, "|iO:get_remote_host", &type, &str_is_ip))
+        return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    name = ap_get_remote_host(r->connection, r->per_dir_config, type,
+                              str_is_ip != Py_None ? &is_ip : NULL);
+    Py_END_ALLOW_THREADS
+    host = mp_str(name);
+    if (!host || str_is_ip == Py_None)
+        return host;
+    return Py_BuildValue("(Ni)", host, is_ip);
+}
+
+static PyObject *req_construct_url(mp_request *self, PyObject *args)
+{
+    request_rec *r = live(self);
+    const char *uri;
+    if (!r || !PyArg_ParseTuple(args, "s:construct_url", &uri))
+        return NULL;
+    return mp_str(ap_construct_url(r->pool, uri, r));
+}
+
+static PyObject *req_ssl_var_lookup(mp_request *self, PyObject *args)
+{
+    APR_OPTIONAL_FN_TYPE(ssl_var_lookup) *lookup = APR_RETRIEVE_OPTIONAL_FN(ssl_var_lookup);
+    request_rec *r = live(self);
+    char *name;
+    if (!r || !PyArg_ParseTuple(args, "s:ssl_var_lookup", &name))
+        return NULL;
+    if (!lookup)
+        Py_RETURN_NONE;
+    name = apr_pstrdup(r->pool, name);
+    return mp_str(lookup(r->pool, r->server, r->connection, r, name));
+}
+
+static PyObject *req_is_https(mp_request *self, PyObject *unused)
+{
+    APR_OPTIONAL_FN_TYPE(ssl_is_https) *is_https = APR_RETRIEVE_OPTIONAL_FN(ssl_is_https);
+    request_rec *r = live(self);
+    if (!r)
+        return NULL;
+    return PyLong_FromLong(is_https && is_https(r->connection) ? 1 : 0);
+}
+
+static PyObject *req_update_mtime(mp_request *self, PyObject *args)
+{
+    request_rec *r = live(self);
+    double seconds;
+    if (!r || !PyArg_ParseTuple(args, "d:update_mtime", &seconds))
+        return NULL;
+    ap_update_mtime(r, (apr_time_t)(seconds * APR_USEC_PER_SEC));
+    Py_RETURN_NONE;
+}
+
+static PyObject *req_set_content_length(mp_request *self, PyObject *args)
+{
+    request_rec *r = live(self);
+    long long length;
+    if (!r || !PyArg_ParseTuple(args, "L:set_content_length", &length))
+        return NULL;
+    ap_set_content_length(r, (apr_off_t)length);
+    Py_RETURN_NONE;
+}
+
+/* SCRIPT_NAME: the URI without its trailing path_info. */
+static const char *script_name(request_rec *r)
+{
+    size_t uri_len = strlen(r->uri), info_len = r->path_info ? strlen(r->path_info) : 0;
+    if (info_len && info_len <= uri_len
+        && !strcmp(r->uri + uri_len - info_len, r->path_info))
+        return apr_pstrndup(r->pool, r->uri, uri_len - info_len);
+    return r->uri;
+}
+
+static PyObject *req_add_cgi_vars(mp_request *self, PyObject *unused)
+{
+    request_rec *r = live(self);
+    apr_table_t *env;
+    if (!r)
+        return NULL;
+    env = r->subprocess_env;
+    apr_table_setn(env, "GATEWAY_INTERFACE", "CGI/1.1");
+    apr_table_setn(env, "SERVER_PROTOCOL", r->protocol);
+    apr_table_setn(env, "REQUEST_METHOD", r->method);
+    apr_table_setn(env, "QUERY_STRING", r->args ? r->args : "");
+    apr_table_setn(env, "REQUEST_URI", r->uri);
+    apr_table_setn(env, "SCRIPT_NAME", script_name(r));
+    if (r->path_info && *r->path_info)
+        apr_table_setn(env, "PATH_INFO", r->path_info);
+    ap_add_common_vars(r);
+    Py_RETURN_NONE;
+}
+
+#define SIMPLE(fname, expr) \
+    static PyObject *req_##fname(mp_request *self, PyObject *unused) \
+    { request_rec *r = live(self); return r ? (expr) : NULL; }
+
+SIMPLE(auth_name, mp_str(ap_auth_name(r)))
+SIMPLE(auth_type, mp_str(ap_auth_type(r)))
+SIMPLE(document_root, mp_str(ap_document_root(r)))
+SIMPLE(meets_conditions, PyLong_FromLong(ap_meets_conditions(r)))
+SIMPLE(set_etag, (ap_set_etag(r), Py_NewRef(Py_None)))
+SIMPLE(set_last_modified, (ap_set_last_modified(r), Py_NewRef(Py_None)))
+SIMPLE(add_common_vars, (ap_add_common_vars(r), Py_NewRef(Py_None)))
+SIMPLE(send_http_header, Py_NewRef(Py_None))
+
+static PyMethodDef req_methods[] = {
+    {"write", (PyCFunction)req_write, METH_VARARGS, "write(data, flush=1)"},
+    {"flush", (PyCFunction)req_flush, METH_NOARGS, NULL},
+    {"sendfile", (PyCFunction)req_sendfile, METH_VARARGS, "sendfile(path, offset=0, len=-1)"},
+    {"internal_redirect", (PyCFunction)req_internal_redirect, METH_VARARGS, NULL},
+    {"read", (PyCFunction)mp_request_read, METH_VARARGS, "read(len=-1) -> bytes"},
+    {"readline", (PyCFunction)mp_request_readline, METH_VARARGS, NULL},
+    {"readlines", (PyCFunction)mp_request_readlines, METH_VARARGS, NULL},
+    {"discard_request_body", (PyCFunction)mp_request_discard_request_body, METH_NOARGS, NULL},
+    {"log_error", (PyCFunction)req_log_error, METH_VARARGS, NULL},
+    {"get_config", (PyCFunction)req_get_config, METH_NOARGS, NULL},
+    {"get_options", (PyCFunction)req_get_options, METH_NOARGS, NULL},
+    {"add_handler", (PyCFunction)req_add_handler, METH_VARARGS, NULL},
+    {"add_input_filter", (PyCFunction)req_add_input_filter, METH_VARARGS, NULL},
+    {"add_output_filter", (PyCFunction)req_add_output_filter, METH_VARARGS, NULL},
+    {"register_input_filter", (PyCFunction)req_register_filter, METH_VARARGS, NULL},
+    {"register_output_filter", (PyCFunction)req_register_filter, METH_VARARGS, NULL},
+    {"register_cleanup", (PyCFunction)req_register_cleanup, METH_VARARGS, NULL},
+    {"allow_methods", (PyCFunction)req_allow_methods, METH_VARARGS, NULL},
+    {"get_basic_auth_pw", (PyCFunction)req_get_basic_auth_pw, METH_NOARGS, NULL},
+    {"get_remote_host", (PyCFunction)req_get_remote_host, METH_VARARGS, NULL},
+    {"construct_url", (PyCFunction)req_construct_url, METH_VARARGS, NULL},
+    {"ssl_var_lookup", (PyCFunction)req_ssl_var_lookup, METH_VARARGS, NULL},
+    {"is_https", (PyCFunction)req_is_https, METH_NOARGS, NULL},
+    {"update_mtime", (PyCFunction)req_update_mtime, METH_VARARGS, NULL},
+    {"set_content_length", (PyCFunction)req_set_content_length, METH_VARARGS, NULL},
+    {"add_cgi_vars", (PyCFunction)req_add_cgi_vars, METH_NOARGS, NULL},
+    {"add_common_vars", (PyCFunction)req_add_common_vars, METH_NOARGS, NULL},
+    {"auth_name", (PyCFunction)req_auth_name, METH_NOARGS, NULL},
+    {"auth_type", (PyCFunction)req_auth_type, METH_NOARGS, NULL},
+    {"document_root", (PyCFunction)req_document_root, METH_NOARGS, NULL},
+    {"meets_conditions", (PyCFunction)req_meets_conditions, METH_NOARGS, NULL},
+    {"set_etag", (PyCFunction)req_set_etag, METH_NOARGS, NULL},
+    {"set_last_modified", (PyCFunction)req_set_last_modified, METH_NOARGS, NULL},
+    {"send_http_header", (PyCFunction)req_send_http_header, METH_NOARGS, NULL},
+    {NULL}
+};
+
+/* ---------------------------------------------------------------------
+ * Plain request_rec fields, described once
+ */
+
+enum { F_STR, F_INT, F_UINT, F_I64, F_OFF, F_TIME };
+
+typedef struct {
+    int type;
+    size_t offset;
+    int writable;
+} field_t;
+
+#define FIELD_AT(r, f, T) (*(T *)((char *)(r) + (f)->offset))
+
+static PyObject *field_get(PyObject *o, void *closure)
+{
+    const field_t *f = closure;
+    request_rec *r = live((mp_request *)o);
+    if (!r)
+        return NULL;
+    switch (f->type) {
+    case F_STR:  return mp_str(FIELD_AT(r, f, const char *));
+    case F_INT:  return PyLong_FromLong(FIELD_AT(r, f, int));
+    case F_UINT: return PyLong_FromUnsignedLong(FIELD_AT(r, f, unsigned));
+    case F_I64:  return PyLong_FromLongLong(FIELD_AT(r, f, apr_int64_t));
+    case F_OFF:  return PyLong_FromLongLong(FIELD_AT(r, f, apr_off_t));
+    default:     return mp_time(FIELD_AT(r, f, apr_time_t));
+    }
+}
+
+static int no_delete(PyObject *value)
+{
+    if (!value)
+        PyErr_SetString(PyExc_AttributeError, "can't delete request attributes");
+    return value == NULL;
+}
+
+static int field_set(PyObject *o, PyObject *value, void *closure)
+{
+    const field_t *f = closure;
+    request_rec *r = live((mp_request *)o);
+    int failed;
+
+    if (!r || no_delete(value))
+        return -1;
+    if (f->type == F_STR) {
+        const char *s = mp_str_arg(value, r->pool, 1, &failed);
+        if (failed)
+            return -1;
+        FIELD_AT(r, f, const char *) = s;
+        return 0;
+    }
+    if (!PyLong_Check(value)) {
+        PyErr_SetString(PyExc_TypeError, "this attribute must be an integer");
+        return -1;
+    }
+    FIELD_AT(r, f, int) = (int)PyLong_AsLong(value);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+#define DESCRIBE(name, type, writable) \
+    static const field_t FIELD_##name = { type, offsetof(request_rec, name), writable };
+#define RO_FIELD(name, type) DESCRIBE(name, type, 0)
+#define RW_FIELD(name, type) DESCRIBE(name, type, 1)
+
+RO_FIELD(the_request, F_STR)
+RW_FIELD(assbackwards, F_INT)
+RW_FIELD(proxyreq, F_INT)
+RO_FIELD(header_only, F_INT)
+RO_FIELD(protocol, F_STR)
+RO_FIELD(proto_num, F_INT)
+RO_FIELD(hostname, F_STR)
+RO_FIELD(request_time, F_TIME)
+RW_FIELD(status_line, F_STR)
+RW_FIELD(status, F_INT)
+RO_FIELD(method, F_STR)
+RO_FIELD(method_number, F_INT)
+RO_FIELD(allowed, F_I64)
+RO_FIELD(sent_bodyct, F_OFF)
+RO_FIELD(bytes_sent, F_OFF)
+RO_FIELD(mtime, F_TIME)
+RW_FIELD(chunked, F_INT)
+RO_FIELD(range, F_STR)
+RO_FIELD(clength, F_OFF)
+RO_FIELD(remaining, F_OFF)
+RO_FIELD(read_length, F_OFF)
+RO_FIELD(read_body, F_INT)
+RO_FIELD(read_chunked, F_INT)
+RO_FIELD(expecting_100, F_UINT)
+RW_FIELD(handler, F_STR)
+RO_FIELD(content_encoding, F_STR)
+RO_FIELD(vlist_validator, F_STR)
+RW_FIELD(ap_auth_type, F_STR)
+RW_FIELD(no_cache, F_INT)
+RW_FIELD(no_local_copy, F_INT)
+RO_FIELD(unparsed_uri, F_STR)
+RW_FIELD(uri, F_STR)
+RW_FIELD(filename, F_STR)
+RW_FIELD(canonical_filename, F_STR)
+RW_FIELD(path_info, F_STR)
+RW_FIELD(args, F_STR)
+RW_FIELD(used_path_info, F_INT)
+RO_FIELD(eos_sent, F_INT)
+RO_FIELD(useragent_ip, F_STR)
+
+#define FIELD_ENTRY(name) \
+    {#name, field_get, NULL, NULL, (void *)&FIELD_##name}
+#define FIELD_ENTRY_RW(name) \
+    {#name, field_get, field_set, NULL, (void *)&FIELD_##name}
+
+/* ---------------------------------------------------------------------
+ * Attributes that need more than a field read
+ */
+
+static PyObject *cached_table(mp_request *self, PyObject **slot, apr_table_t *t)
+{
+    if (!*slot && !(*slot = mp_table_wrap(t, (PyObject *)self)))
+        return NULL;
+    Py_INCREF(*slot);
+    return *slot;
+}
+
+#define TABLE_GETTER(name) \
+    static PyObject *get_##name(PyObject *o, void *c) \
+    { mp_request *self = (mp_request *)o; request_rec *r = live(self); \
+      return r ? cached_table(self, &self->name, r->name) : NULL; }
+
+TABLE_GETTER(headers_in)
+TABLE_GETTER(headers_out)
+TABLE_GETTER(err_headers_out)
+TABLE_GETTER(subprocess_env)
+TABLE_GETTER(notes)
+
+static PyObject *get_connection(PyObject *o, void *c)
+{
+    mp_request *self = (mp_request *)o;
+    request_rec *r = live(self);
+    if (!r)
+        return NULL;
+    if (!self->connection && !(self->connection = mp_conn_object(r->connection)))
+        return NULL;
+    return Py_NewRef(self->connection);
+}
+
+static PyObject *get_server(PyObject *o, void *c)
+{
+    request_rec *r = live((mp_request *)o);
+    return r ? mp_server_object(r->server) : NULL;
+}
+
+static PyObject *related(request_rec *other)
+{
+    PyObject *obj;
+    if (!other)
+        Py_RETURN_NONE;
+    obj = mp_context_request(other);
+    return Py_XNewRef(obj);
+}
+
+static PyObject *get_next(PyObject *o, void *c)
+{
+    request_rec *r = live((mp_request *)o);
+    return r ? related(r->next) : NULL;
+}
+
+static PyObject *get_prev(PyObject *o, void *c)
+{
+    request_rec *r = live((mp_request *)o);
+    return r ? related(r->prev) : NULL;
+}
+
+static PyObject *get_main(PyObject *o, void *c)
+{
+    request_rec *r = live((mp_request *)o);
+    return r ? related(r->main) : NULL;
+}
+
+static PyObject *get_phase(PyObject *o, void *c)
+{
+    return mp_str(((mp_request *)o)->phase);
+}
+
+static PyObject *get_extension(PyObject *o, void *c)
+{
+    return mp_str(((mp_request *)o)->extension);
+}
+
+static PyObject *get_interpreter(PyObject *o, void *c)
+{
+    return mp_str(((mp_request *)o)->interp->name);
+}
+
+static PyObject *get_hlist(PyObject *o, void *c)
+{
+    PyObject *h = ((mp_request *)o)->hlist;
+    return Py_NewRef(h ? h : Py_None);
+}
+
+static PyObject *get_content_type(PyObject *o, void *c)
+{
+    request_rec *r = live((mp_request *)o);
+    return r ? mp_str(r->content_type) : NULL;
+}
+
+static int set_content_type(PyObject *o, PyObject *value, void *c)
+{
+    request_rec *r = live((mp_request *)o);
+    const char *type;
+    int failed;
+    if (!r || no_delete(value))
+        return -1;
+    type = mp_str_arg(value, r->pool, 0, &failed);
+    if (failed)
+        return -1;
+    ap_set_content_type(r, type);
+    ((mp_request *)o)->content_type_set = 1;
+    return 0;
+}
+
+static PyObject *get_content_type_set(PyObject *o, void *c)
+{
+    return PyLong_FromLong(((mp_request *)o)->content_type_set);
+}
+
+static PyObject *get_user(PyObject *o, void *c)
+{
+    request_rec *r = live((mp_request *)o);
+    return r ? mp_latin1_str(r->user) : NULL;
+}
+
+static int set_user(PyObject *o, PyObject *value, void *c)
+{
+    request_rec *r = live((mp_request *)o);
+    PyObject *keep = NULL;
+    const char *user;
+    if (!r || no_delete(value))
+        return -1;
+    if (value == Py_None) {
+        r->user = NULL;
+        return 0;
+    }
+    if (!(user = mp_latin1_arg(value, &keep)))
+        return -1;
+    r->user = apr_pstrdup(r->pool, user);
+    Py_DECREF(keep);
+    return 0;
+}
+
+static PyObject *str_array_tuple(const apr_array_header_t *arr)
+{
+    PyObject *t;
+    int i;
+    if (!arr)
+        return PyTuple_New(0);
+    if (!(t = PyTuple_New(arr->nelts)))
+        return NULL;
+    for (i = 0; i < arr->nelts; i++) {
+        PyObject *s = mp_str(APR_ARRAY_IDX(arr, i, const char *));
+        if (!s) {
+            Py_DECREF(t);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(t, i, s);
+    }
+    return t;
+}
+
+static PyObject *get_content_languages(PyObject *o, void *c)
+{
+    request_rec *r = live((mp_request *)o);
+    return r ? str_array_tuple(r->content_languages) : NULL;
+}
+
+static PyObject *get_allowed_xmethods(PyObject *o, void *c)
+{
+    request_rec *r = live((mp_request *)o);
+    return r ? str_array_tuple(r->allowed_xmethods) : NULL;
+}
+
+static PyObject *get_allowed_methods(PyObject *o, void *c)
+{
+    request_rec *r = live((mp_request *)o);
+    if (!r)
+        return NULL;
+    return str_array_tuple(r->allowed_methods ? r->allowed_methods->method_list : NULL);
+}
+
+static PyObject *get_finfo(PyObject *o, void *c)
+{
+    request_rec *r = live((mp_request *)o);
+    return r ? mp_finfo_object(&r->finfo) : NULL;
+}
+
+static int set_finfo(PyObject *o, PyObject *value, void *c)
+{
+    request_rec *r = live((mp_request *)o);
+    mp_finfo *f = (mp_finfo *)value;
+    int failed;
+    if (!r || no_delete(value))
+        return -1;
+    if (!PyObject_TypeCheck(value, &mp_finfo_type)) {
+        PyErr_SetString(PyExc_TypeError, "finfo must be a finfoobject");
+        return -1;
+    }
+    r->finfo = f->finfo;
+    r->finfo.pool = r->pool;
+    r->finfo.fname = mp_str_arg(f->fname, r->pool, 1, &failed);
+    r->finfo.name = failed ? NULL : mp_str_arg(f->name, r->pool, 1, &failed);
+    return failed ? -1 : 0;
+}
+
+static PyObject *get_parsed_uri(PyObject *o, void *c)
+{
+    request_rec *r = live((mp_request *)o);
+    const apr_uri_t *u;
+    PyObject *port;
+    if (!r)
+        return NULL;
+    u = &r->parsed_uri;
+    port = u->port_str ? PyLong_FromLong(u->port) : Py_NewRef(Py_None);
+    return Py_BuildValue("(NNNNNNNNN)", mp_str(u->scheme), mp_str(u->hostinfo),
+                         mp_str(u->user), mp_str(u->password), mp_str(u->hostname),
+                         port, mp_str(u->path), mp_str(u->query), mp_str(u->fragment));
+}
+
+static PyObject *get_useragent_addr(PyObject *o, void *c)
+{
+    request_rec *r = live((mp_request *)o);
+    return r ? mp_sockaddr(r->useragent_addr) : NULL;
+}
+
+static PyObject *get_bytes_queued(PyObject *o, void *c)
+{
+    return PyLong_FromLongLong(((mp_request *)o)->bytes_queued);
+}
+
+static PyObject *get_request_rec(PyObject *o, void *c)
+{
+    request_rec *r = live((mp_request *)o);
+    return r ? PyCapsule_New(r, "mod_python._request_rec", NULL) : NULL;
+}
+
+#define GET(name) {#name, get_##name, NULL, NULL, NULL}
+#define GETSET(name) {#name, get_##name, set_##name, NULL, NULL}
+
+static PyGetSetDef req_getset[] = {
+    FIELD_ENTRY(the_request), FIELD_ENTRY_RW(assbackwards),
+    FIELD_ENTRY_RW(proxyreq), FIELD_ENTRY(header_only), FIELD_ENTRY(protocol),
+    FIELD_ENTRY(proto_num), FIELD_ENTRY(hostname), FIELD_ENTRY(request_time),
+    FIELD_ENTRY_RW(status_line), FIELD_ENTRY_RW(status), FIELD_ENTRY(method),
+    FIELD_ENTRY(method_number), FIELD_ENTRY(allowed), FIELD_ENTRY(sent_bodyct),
+    FIELD_ENTRY(bytes_sent), FIELD_ENTRY(mtime), FIELD_ENTRY_RW(chunked),
+    FIELD_ENTRY(range), FIELD_ENTRY(clength), FIELD_ENTRY(remaining),
+    FIELD_ENTRY(read_length), FIELD_ENTRY(read_body), FIELD_ENTRY(read_chunked),
+    FIELD_ENTRY(expecting_100), FIELD_ENTRY_RW(handler),
+    FIELD_ENTRY(content_encoding), FIELD_ENTRY(vlist_validator),
+    FIELD_ENTRY_RW(ap_auth_type), FIELD_ENTRY_RW(no_cache),
+    FIELD_ENTRY_RW(no_local_copy), FIELD_ENTRY(unparsed_uri), FIELD_ENTRY_RW(uri),
+    FIELD_ENTRY_RW(filename), FIELD_ENTRY_RW(canonical_filename),
+    FIELD_ENTRY_RW(path_info), FIELD_ENTRY_RW(args), FIELD_ENTRY_RW(used_path_info),
+    FIELD_ENTRY(eos_sent), FIELD_ENTRY(useragent_ip),
+    GET(headers_in), GET(headers_out), GET(err_headers_out), GET(subprocess_env),
+    GET(notes), GET(connection), GET(server), GET(next), GET(prev), GET(main),
+    GET(phase), GET(extension), GET(interpreter), GET(hlist),
+    GETSET(content_type), GETSET(user), GETSET(finfo),
+    {"_content_type_set", get_content_type_set, NULL, NULL, NULL},
+    GET(content_languages), GET(allowed_xmethods), GET(allowed_methods),
+    GET(parsed_uri), GET(useragent_addr),
+    {"_bytes_queued", get_bytes_queued, NULL, NULL, NULL},
+    {"_request_rec", get_request_rec, NULL, NULL, NULL},
+    {NULL}
+};
+
+static int req_setattr(PyObject *o, PyObject *name, PyObject *value)
+{
+    if (no_delete(value))
+        return -1;
+    return PyObject_GenericSetAttr(o, name, value);
+}
+
+PyTypeObject mp_request_type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "mp_request",
+    .tp_basicsize = sizeof(mp_request),
+    .tp_dealloc = (destructor)req_dealloc,
+    .tp_getattro = PyObject_GenericGetAttr,
+    .tp_setattro = req_setattr,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "An Apache request",
+    .tp_traverse = (traverseproc)req_traverse,
+    .tp_clear = (inquiry)req_clear,
+    .tp_methods = req_methods,
+    .tp_getset = req_getset,
+    .tp_dictoffset = offsetof(mp_request, dict),
+};

@@ -1,0 +1,216 @@
+/* Reading the request body: req.read(), readline(), readlines(),
+ * discard_request_body().  readline() looks ahead into a buffer that
+ * read() drains first, so the two can be mixed. */
+#include "request.h"
+
+enum { BODY_UNREAD, BODY_READING, BODY_DONE };
+
+#define READ_BLOCK 8192
+
+/* Sets up Apache's body reading on first use; raises SERVER_RETURN with
+ * Apache's status when the body cannot be read (e.g. 411 for chunked). */
+static int start_body(mp_request *self)
+{
+    request_rec *r = self->rec;
+    int rc;
+
+    if (!r) {
+        PyErr_SetString(PyExc_RuntimeError, "request object used after its request ended");
+        return -1;
+    }
+    if (self->body_state != BODY_UNREAD)
+        return 0;
+    rc = ap_setup_client_block(r, REQUEST_CHUNKED_ERROR);
+    if (rc != OK) {
+        mp_raise_server_return(rc);
+        return -1;
+    }
+    self->body_state = ap_should_client_block(r) ? BODY_READING : BODY_DONE;
+    return 0;
+}
+
+/* Reads up to n bytes from the client into buf; -1 with OSError set. */
+static long read_client(mp_request *self, char *buf, apr_size_t n)
+{
+    apr_size_t got = 0;
+    long rc = 0;
+
+    if (self->body_state != BODY_READING)
+        return 0;
+    Py_BEGIN_ALLOW_THREADS
+    while (got < n) {
+        rc = ap_get_client_block(self->rec, buf + got, n - got);
+        if (rc <= 0)
+            break;
+        got += rc;
+    }
+    Py_END_ALLOW_THREADS
+    if (rc < 0) {
+        self->body_state = BODY_DONE;
+        PyErr_SetString(PyExc_OSError, "Client read error (Timeout?)");
+        return -1;
+    }
+    if (rc == 0)
+        self->body_state = BODY_DONE;
+    return (long)got;
+}
+
+static apr_size_t buffered(const mp_request *self)
+{
+    return self->rbuf_len - self->rbuf_pos;
+}
+
+/* Moves up to n buffered bytes to dst. */
+static apr_size_t take_buffered(mp_request *self, char *dst, apr_size_t n)
+{
+    apr_size_t k = buffered(self) < n ? buffered(self) : n;
+    memcpy(dst, self->rbuf + self->rbuf_pos, k);
+    self->rbuf_pos += k;
+    return k;
+}
+
+PyObject *mp_request_read(mp_request *self, PyObject *args)
+{
+    Py_ssize_t len = -1;
+    apr_size_t want, got;
+    PyObject *result;
+    long n;
+
+    if (!PyArg_ParseTuple(args, "|n:read", &len) || start_body(self) < 0)
+        return NULL;
+    if (len == 0)
+        return PyBytes_FromStringAndSize("", 0);
+    want = len > 0 ? (apr_size_t)len
+                   : buffered(self) + (self->body_state == BODY_READING
+                                       ? (apr_size_t)self->rec->remaining : 0);
+    if (!(result = PyBytes_FromStringAndSize(NULL, want)))
+        return NULL;
+    got = take_buffered(self, PyBytes_AS_STRING(result), want);
+    if ((n = read_client(self, PyBytes_AS_STRING(result) + got, want - got)) < 0) {
+        Py_DECREF(result);
+        return NULL;
+    }
+    got += n;
+    if (got != want)
+        _PyBytes_Resize(&result, got);
+    return result;
+}
+
+/* Appends one block from the client to the look-ahead buffer. */
+static long fill_buffer(mp_request *self)
+{
+    long n;
+    if (self->rbuf_pos) {
+        memmove(self->rbuf, self->rbuf + self->rbuf_pos, buffered(self));
+        self->rbuf_len -= self->rbuf_pos;
+        self->rbuf_pos = 0;
+    }
+    if (self->rbuf_size - self->rbuf_len < READ_BLOCK) {
+        char *grown = PyMem_Realloc(self->rbuf, self->rbuf_size + READ_BLOCK * 2);
+        if (!grown) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        self->rbuf = grown;
+        self->rbuf_size += READ_BLOCK * 2;
+    }
+    /* One block at most: readline() must not wait for more than a line. */
+    Py_BEGIN_ALLOW_THREADS
+    n = ap_get_client_block(self->rec, self->rbuf + self->rbuf_len, READ_BLOCK);
+    Py_END_ALLOW_THREADS
+    if (n < 0) {
+        self->body_state = BODY_DONE;
+        PyErr_SetString(PyExc_OSError, "Client read error (Timeout?)");
+        return -1;
+    }
+    if (n == 0)
+        self->body_state = BODY_DONE;
+    self->rbuf_len += n;
+    return n;
+}
+
+static PyObject *readline(mp_request *self, Py_ssize_t limit)
+{
+    apr_size_t scanned = 0;
+
+    for (;;) {
+        const char *start = self->rbuf + self->rbuf_pos;
+        apr_size_t avail = buffered(self), take = avail;
+        const char *nl = avail > scanned
+                         ? memchr(start + scanned, '\n', avail - scanned) : NULL;
+        if (nl)
+            take = nl - start + 1;
+        if (limit > 0 && take > (apr_size_t)limit)
+            take = limit;
+        if (nl || (limit > 0 && avail >= (apr_size_t)limit)
+            || self->body_state != BODY_READING) {
+            PyObject *line = PyBytes_FromStringAndSize(start, take);
+            if (line)
+                self->rbuf_pos += take;
+            return line;
+        }
+        scanned = avail;
+        if (fill_buffer(self) < 0)
+            return NULL;
+    }
+}
+
+PyObject *mp_request_readline(mp_request *self, PyObject *args)
+{
+    Py_ssize_t limit = -1;
+    if (!PyArg_ParseTuple(args, "|n:readline", &limit) || start_body(self) < 0)
+        return NULL;
+    if (limit == 0)
+        return PyBytes_FromStringAndSize("", 0);
+    return readline(self, limit);
+}
+
+/* The first line whole, later ones limited to sizehint, until the lines
+ * read add up to sizehint. */
+PyObject *mp_request_readlines(mp_request *self, PyObject *args)
+{
+    Py_ssize_t hint = -1, total = 0;
+    PyObject *lines;
+
+    if (!PyArg_ParseTuple(args, "|n:readlines", &hint) || start_body(self) < 0)
+        return NULL;
+    if (!(lines = PyList_New(0)))
+        return NULL;
+    for (;;) {
+        PyObject *line = readline(self, PyList_GET_SIZE(lines) && hint > 0 ? hint : -1);
+        int rc;
+        if (!line) {
+            Py_DECREF(lines);
+            return NULL;
+        }
+        if (!PyBytes_GET_SIZE(line)) {
+            Py_DECREF(line);
+            return lines;
+        }
+        total += PyBytes_GET_SIZE(line);
+        rc = PyList_Append(lines, line);
+        Py_DECREF(line);
+        if (rc < 0) {
+            Py_DECREF(lines);
+            return NULL;
+        }
+        if (hint > 0 && total >= hint)
+            return lines;
+    }
+}
+
+PyObject *mp_request_discard_request_body(mp_request *self, PyObject *unused)
+{
+    request_rec *r = self->rec;
+    int rc;
+    if (!r) {
+        PyErr_SetString(PyExc_RuntimeError, "request object used after its request ended");
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    rc = ap_discard_request_body(r);
+    Py_END_ALLOW_THREADS
+    self->body_state = BODY_DONE;
+    self->rbuf_pos = self->rbuf_len = 0;
+    return PyLong_FromLong(rc);
+}

@@ -1,0 +1,260 @@
+"""apache.import_module / module_mtime: first import, auto-reload, path."""
+
+import importlib
+import py_compile
+import itertools
+import os
+import sys
+import time
+
+import pytest
+
+from mod_python import apache
+
+_names = itertools.count()
+
+
+def unique(prefix="mpunit"):
+    return "%s_%d_%d" % (prefix, os.getpid(), next(_names))
+
+
+def write(path, text, mtime=None):
+    path.write_text(text)
+    if mtime is not None:
+        os.utime(str(path), (mtime, mtime))
+
+
+def expire_check(module):
+    """Pretend the last mtime check was long ago."""
+    module.__mtime_check__ = 0.0
+
+
+def test_first_import_sets_mtime_and_returns_same_object(moddir, fake_apache):
+    name = unique()
+    write(moddir / (name + ".py"), "X = 1\n")
+    module = apache.import_module(name)
+    assert module.X == 1
+    assert module.__mtime__ == os.stat(module.__file__).st_mtime
+    assert apache.import_module(name) is module
+    assert fake_apache.logged == []
+
+
+def test_stdlib_module_is_returned_unchanged():
+    assert apache.import_module("os") is os
+    assert apache.import_module("os") is os
+    assert apache.import_module("sys") is sys
+
+
+def test_log_flag_logs_notice(moddir, fake_apache):
+    name = unique()
+    write(moddir / (name + ".py"), "X = 1\n")
+    apache.import_module(name, log=1)
+    assert fake_apache.logged == [
+        ("mod_python: (Re)importing module '%s'" % name, apache.APLOG_NOTICE,
+         None)]
+
+
+def test_changed_file_is_reexecuted_in_place(moddir, fake_apache):
+    name = unique()
+    path = moddir / (name + ".py")
+    write(path, "X = 1\nY = 'kept'\n", mtime=time.time() - 100)
+    module = apache.import_module(name)
+    write(path, "X = 2\n", mtime=time.time() - 50)
+    expire_check(module)
+    again = apache.import_module(name, log=1)
+    assert again is module
+    assert module.X == 2
+    assert module.Y == "kept"  # reload semantics: namespace re-populated
+    assert module.__mtime__ == os.stat(str(path)).st_mtime
+    assert fake_apache.logged[0][0] == \
+        "mod_python: (Re)importing module '%s'" % name
+
+
+def test_change_within_the_same_second_is_seen(moddir):
+    # Same size and same whole second: CPython's .pyc check cannot tell.
+    name = unique()
+    path = moddir / (name + ".py")
+    base = int(time.time()) - 100
+    write(path, "X = 1\n", mtime=base + 0.1)
+    py_compile.compile(str(path), doraise=True)
+    module = apache.import_module(name)
+    write(path, "X = 2\n", mtime=base + 0.6)
+    expire_check(module)
+    assert apache.import_module(name).X == 2
+
+
+def test_stale_pyc_is_not_used_on_first_import(moddir):
+    name = unique()
+    path = moddir / (name + ".py")
+    base = int(time.time()) - 100
+    write(path, "X = 1\n", mtime=base + 0.1)
+    cached = py_compile.compile(str(path), doraise=True)  # records base
+    os.utime(cached, (base + 0.2, base + 0.2))
+    write(path, "X = 2\n", mtime=base + 0.5)
+    assert apache.import_module(name).X == 2
+
+
+def test_unchanged_file_is_not_reexecuted(moddir):
+    name = unique()
+    write(moddir / (name + ".py"), "import sys\nRUNS = [1]\n")
+    module = apache.import_module(name)
+    runs = module.RUNS
+    expire_check(module)
+    assert apache.import_module(name).RUNS is runs
+
+
+def test_check_happens_at_most_once_per_second(moddir, monkeypatch):
+    name = unique()
+    path = moddir / (name + ".py")
+    write(path, "X = 1\n", mtime=time.time() - 100)
+    module = apache.import_module(name)
+    write(path, "X = 2\n", mtime=time.time() - 50)
+
+    def no_stat(*args, **kwargs):
+        raise AssertionError("hot path must not stat")
+
+    monkeypatch.setattr(apache.os, "stat", no_stat)
+    assert apache.import_module(name).X == 1
+    monkeypatch.undo()
+    expire_check(module)
+    assert apache.import_module(name).X == 2
+
+
+def test_autoreload_off_never_reloads(moddir):
+    name = unique()
+    path = moddir / (name + ".py")
+    write(path, "X = 1\n", mtime=time.time() - 100)
+    module = apache.import_module(name)
+    write(path, "X = 2\n", mtime=time.time() - 50)
+    expire_check(module)
+    assert apache.import_module(name, autoreload=0).X == 1
+
+
+def test_plainly_imported_module_is_adopted_not_rerun(moddir):
+    name = unique()
+    write(moddir / (name + ".py"), "RUNS = []\nRUNS.append(1)\n")
+    module = importlib.import_module(name)
+    runs = module.RUNS
+    assert apache.import_module(name) is module
+    assert module.RUNS is runs and runs == [1]
+    assert module.__mtime__ > 0
+
+
+def test_failed_reload_is_reported_and_retried(moddir):
+    name = unique()
+    path = moddir / (name + ".py")
+    write(path, "X = 1\n", mtime=time.time() - 100)
+    module = apache.import_module(name)
+    write(path, "X = 2\nraise RuntimeError('broken')\n",
+          mtime=time.time() - 50)
+    expire_check(module)
+    with pytest.raises(RuntimeError):
+        apache.import_module(name)
+    write(path, "X = 3\n", mtime=time.time() - 40)
+    expire_check(module)
+    assert apache.import_module(name).X == 3
+
+
+def test_missing_module_raises(moddir):
+    with pytest.raises(ModuleNotFoundError):
+        apache.import_module(unique("missing"))
+
+
+def test_module_created_after_a_failed_import(moddir):
+    name = unique()
+    with pytest.raises(ModuleNotFoundError):
+        apache.import_module(name)
+    write(moddir / (name + ".py"), "X = 'late'\n")
+    assert apache.import_module(name).X == "late"
+
+
+def test_missing_dependency_is_not_masked(moddir):
+    name = unique()
+    dep = unique("nodep")
+    write(moddir / (name + ".py"), "import %s\n" % dep)
+    with pytest.raises(ModuleNotFoundError) as info:
+        apache.import_module(name)
+    assert info.value.name == dep
+
+
+def test_package_submodule(moddir):
+    pkg = unique("pkg")
+    (moddir / pkg).mkdir()
+    write(moddir / pkg / "__init__.py", "")
+    write(moddir / pkg / "sub.py", "X = 'sub'\n")
+    module = apache.import_module(pkg + ".sub")
+    assert module.X == "sub"
+    assert sys.modules[pkg].sub is module
+
+
+def test_path_restricts_search_and_reimports_other_file(tmp_path, moddir):
+    name = unique()
+    dir_a, dir_b = tmp_path / "a", tmp_path / "b"
+    for d, value in ((dir_a, "a"), (dir_b, "b")):
+        d.mkdir()
+        write(d / (name + ".py"), "WHERE = %r\n" % value)
+    first = apache.import_module(name, path=[str(dir_a)])
+    assert first.WHERE == "a"
+    assert apache.import_module(name, path=[str(dir_a)]) is first
+    second = apache.import_module(name, path=[str(dir_b)])
+    assert second.WHERE == "b"
+    assert second.__file__.startswith(str(dir_b))
+    assert sys.modules[name] is second
+
+
+def test_path_is_the_only_place_searched(tmp_path, moddir):
+    name = unique()
+    write(moddir / (name + ".py"), "X = 1\n")   # on sys.path only
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ModuleNotFoundError):
+        apache.import_module(name, path=[str(empty)])
+
+
+def test_path_with_package(tmp_path, moddir):
+    pkg = unique("pkg")
+    root = tmp_path / "root"
+    (root / pkg).mkdir(parents=True)
+    write(root / pkg / "__init__.py", "")
+    write(root / pkg / "page.py", "X = 'page'\n")
+    module = apache.import_module(pkg + ".page", path=[str(root)], log=1)
+    assert module.X == "page"
+    assert sys.modules[pkg + ".page"] is module
+    assert sys.modules[pkg].page is module
+
+
+def test_path_log_message(tmp_path, moddir, fake_apache):
+    name = unique()
+    write(moddir / (name + ".py"), "X = 1\n")
+    apache.import_module(name, log=1, path=[str(moddir)])
+    assert fake_apache.logged[0][0] == (
+        "mod_python: (Re)importing module '%s' with path set to '%s'"
+        % (name, [str(moddir)]))
+
+
+def test_failed_reimport_keeps_old_module(tmp_path, moddir):
+    name = unique()
+    write(moddir / (name + ".py"), "X = 1\n")
+    old = apache.import_module(name)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ModuleNotFoundError):
+        apache.import_module(name, path=[str(empty)])
+    assert sys.modules[name] is old
+
+
+def test_module_mtime(moddir):
+    name = unique()
+    path = moddir / (name + ".py")
+    write(path, "X = 1\n", mtime=1000000000.5)
+    module = apache.import_module(name)
+    before = time.time()
+    assert apache.module_mtime(module) == 1000000000.5
+    assert module.__mtime_check__ >= before
+
+
+def test_module_mtime_unknown_is_zero():
+    import types
+    module = types.ModuleType("nofile")
+    assert apache.module_mtime(module) == 0
+    assert hasattr(module, "__mtime_check__")
