@@ -359,8 +359,9 @@ def _import_retrying(module_name, path):
     except ModuleNotFoundError as exc:
         if exc.name and not (module_name + ".").startswith(exc.name + "."):
             raise  # something the module itself imports is missing
-        importlib.invalidate_caches()
-        return importer(module_name, path)
+    # Retried outside the handler so a second failure has a plain traceback.
+    importlib.invalidate_caches()
+    return importer(module_name, path)
 
 
 def _import_default(module_name, path):
