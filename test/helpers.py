@@ -43,10 +43,12 @@ class Site:
         self.server_conf = []   # server level, after the docroot Directory
         self.dir_directives = dir_directives
 
-    def handler(self, name, text, directives="", handler=None, prelude=True):
-        """DOCROOT/<name>.py served by `PythonHandler <handler or name>`."""
+    def handler(self, name, text, directives="", handler=None, prelude=True,
+                pattern=None):
+        """DOCROOT/<name>.py served by `PythonHandler <handler or name>` for
+        requests whose file name matches `pattern` (default "<name>.py")."""
         self.files["%s.py" % name] = code(text, prelude)
-        self.files_section("%s.py" % name,
+        self.files_section(pattern or "%s.py" % name,
                            "PythonHandler %s\n%s" % (handler or name, directives))
 
     def files_section(self, pattern, directives):

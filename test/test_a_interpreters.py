@@ -97,6 +97,8 @@ SITE.module("a10/a10.py", """
 SITE.file("a10/subdir/foo.py", "# static\n")
 SITE.config("""
     <Directory @DOCROOT@/a10>
+        # mod_dir would redirect /a10/subdir to /a10/subdir/ (Apache behaviour)
+        DirectorySlash Off
         PythonInterpPerDirectory On
         PythonHandler a10
     </Directory>
