@@ -16,6 +16,15 @@ static apr_thread_mutex_t *interps_lock;
 static mp_interp *main_interp;
 static server_rec *main_server;
 static apr_threadkey_t *current_key;    /* this thread's current mp_interp */
+static apr_threadkey_t *states_key;     /* this thread's thread_states */
+
+/* The thread states one thread has made, by interpreter.  A thread
+ * meets few interpreters, so a small array searched in order will do;
+ * one pthread key per interpreter would run out of keys. */
+typedef struct {
+    int count, size;
+    struct { mp_interp *interp; PyThreadState *state; } *items;
+} thread_states;
 
 void mp_log_python_error(server_rec *s, const char *context)
 {
@@ -167,20 +176,50 @@ static mp_interp *new_record(const char *name, PyInterpreterState *state)
     in->name = apr_pstrdup(interp_pool, name);
     in->state = state;
     in->servers = apr_hash_make(interp_pool);
-    apr_threadkey_private_create(&in->thread_key, NULL, interp_pool);
     apr_hash_set(interps, in->name, APR_HASH_KEY_STRING, in);
     return in;
 }
 
+static thread_states *this_thread_states(void)
+{
+    void *states = NULL;
+    apr_threadkey_private_get(&states, states_key);
+    if (!states) {
+        states = calloc(1, sizeof(thread_states));
+        apr_threadkey_private_set(states, states_key);
+    }
+    return states;
+}
+
+/* Records ts as this thread's state for in; returns ts or NULL. */
+static PyThreadState *remember_state(mp_interp *in, PyThreadState *ts)
+{
+    thread_states *states = this_thread_states();
+    if (!states || !ts)
+        return NULL;
+    if (states->count == states->size) {
+        int size = states->size ? states->size * 2 : 4;
+        void *grown = realloc(states->items, size * sizeof(*states->items));
+        if (!grown)
+            return NULL;
+        states->items = grown;
+        states->size = size;
+    }
+    states->items[states->count].interp = in;
+    states->items[states->count].state = ts;
+    states->count++;
+    return ts;
+}
+
 static PyThreadState *thread_state(mp_interp *in)
 {
-    void *ts = NULL;
-    apr_threadkey_private_get(&ts, in->thread_key);
-    if (!ts) {
-        ts = PyThreadState_New(in->state);
-        apr_threadkey_private_set(ts, in->thread_key);
-    }
-    return ts;
+    thread_states *states = this_thread_states();
+    int i;
+    for (i = 0; states && i < states->count; i++)
+        if (states->items[i].interp == in)
+            return states->items[i].state;
+    /* No GIL needed to create one (CPython's own lock protects it). */
+    return remember_state(in, PyThreadState_New(in->state));
 }
 
 static void make_current(mp_interp *in)
@@ -202,6 +241,8 @@ static mp_interp *create_interpreter(const char *name)
     PyThreadState *main_ts = thread_state(main_interp), *ts;
     mp_interp *in = NULL;
 
+    if (!main_ts)
+        return NULL;
     PyEval_RestoreThread(main_ts);
     ts = Py_NewInterpreter();
     if (!ts) {
@@ -212,7 +253,7 @@ static mp_interp *create_interpreter(const char *name)
         return NULL;
     }
     in = new_record(name, PyThreadState_GetInterpreter(ts));
-    apr_threadkey_private_set(ts, in->thread_key);
+    remember_state(in, ts);
     make_current(in);
     if (set_up_interpreter(in) < 0)
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, main_server,
@@ -235,14 +276,15 @@ static mp_interp *find_or_create(const char *name)
 
 mp_interp *mp_interp_acquire(const char *name)
 {
+    PyThreadState *ts;
     mp_interp *in;
 
     if (!main_interp)
         return NULL;            /* Python failed to start; already logged */
     in = find_or_create(name);
-    if (!in)
+    if (!in || !(ts = thread_state(in)))
         return NULL;
-    PyEval_RestoreThread(thread_state(in));
+    PyEval_RestoreThread(ts);
     if (!in->callback) {
         PyEval_SaveThread();
         return NULL;
@@ -283,6 +325,20 @@ static void run_imports(const mp_server_config *sconf)
     }
 }
 
+/* Child exit: the callbacks of apache.register_cleanup(), per interpreter. */
+static apr_status_t child_exit(void *unused)
+{
+    apr_hash_index_t *hi;
+    for (hi = apr_hash_first(interp_pool, interps); hi; hi = apr_hash_next(hi)) {
+        mp_interp *in = mp_interp_acquire(apr_hash_this_key(hi));
+        if (in) {
+            mp_run_child_cleanups();
+            mp_interp_release(in);
+        }
+    }
+    return APR_SUCCESS;
+}
+
 void mp_python_start(apr_pool_t *pchild, server_rec *s)
 {
     const mp_server_config *sconf = mp_server_config_of(s);
@@ -292,11 +348,12 @@ void mp_python_start(apr_pool_t *pchild, server_rec *s)
     interps = apr_hash_make(pchild);
     apr_thread_mutex_create(&interps_lock, APR_THREAD_MUTEX_DEFAULT, pchild);
     apr_threadkey_private_create(&current_key, NULL, pchild);
+    apr_threadkey_private_create(&states_key, NULL, pchild);
     if (!initialize_python(sconf))
         return;
     main_interp = new_record(MP_MAIN_INTERPRETER,
                              PyThreadState_GetInterpreter(PyThreadState_Get()));
-    apr_threadkey_private_set(PyThreadState_Get(), main_interp->thread_key);
+    remember_state(main_interp, PyThreadState_Get());
     make_current(main_interp);
     if (set_up_interpreter(main_interp) < 0)
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
@@ -304,4 +361,5 @@ void mp_python_start(apr_pool_t *pchild, server_rec *s)
     make_current(NULL);
     PyEval_SaveThread();
     run_imports(sconf);
+    apr_pool_cleanup_register(pchild, NULL, child_exit, apr_pool_cleanup_null);
 }

@@ -1,13 +1,555 @@
-"""Shared helpers for the Apache-level tests.
+"""Harness for the Apache-level tests: real Debian apache2 instances with
+mod_python loaded (used by conftest.py and the test_*.py files).
 
-A Site collects handler modules and configuration so that many behaviour
-items can share one running server: each handler module `<name>.py` lives in
-the DocumentRoot and gets its own `<Files "<name>.py">` section inside
-`<Directory @DOCROOT@>` (module names are global per interpreter, so every
-test uses a unique module name).
+Every server lives in its own temporary ServerRoot under /tmp (made
+world-readable, because the Apache children run as www-data when the suite
+runs as root).  Configuration text given by tests may use these placeholders:
+
+    @ROOT@      ServerRoot (conf/, logs/, htdocs/, tmp/ live there)
+    @DOCROOT@   DocumentRoot (= @ROOT@/htdocs)
+    @PORT@      main Listen port; @PORT2@, @PORT3@ ... extra Listen ports
+    @LIB@       <repo>/lib/python (where the mod_python package lives)
+    @REPO@      the repository root
+
+The server object offers get()/post()/request() (http.client, one connection
+per call), conn() (one keep-alive connection: same Apache child for every
+request made through it), raw() for hand-made requests, error_log(),
+wait_log(), write() into the docroot, and config_test() (apache2 -t).
 """
 
+import base64
+import contextlib
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
 import textwrap
+import time
+
+REPO = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+MOD_SO = os.path.join(REPO, "src", "mod_python.so")
+# MP_TEST_LIBDIR runs the suite against another copy of the package
+LIBDIR = os.environ.get("MP_TEST_LIBDIR") or os.path.join(REPO, "lib", "python")
+HTTPD = os.environ.get("MP_TEST_HTTPD", "/usr/sbin/apache2")
+MODULE_DIR = os.environ.get("MP_TEST_MODULE_DIR", "/usr/lib/apache2/modules")
+KEEP = os.environ.get("MP_TEST_KEEP") == "1"
+
+BASE_MODULES = ["authz_core", "authn_core", "auth_basic", "authz_user", "mime",
+                "dir", "alias", "env", "log_config", "unixd", "headers",
+                "include", "filter"]
+
+MPM_SETTINGS = {
+    "prefork": """
+StartServers 2
+MinSpareServers 1
+MaxSpareServers 3
+ServerLimit 10
+MaxRequestWorkers 10
+MaxConnectionsPerChild 0
+""",
+    "event": """
+StartServers 1
+ServerLimit 2
+ThreadLimit 8
+ThreadsPerChild 8
+MinSpareThreads 1
+MaxSpareThreads 16
+MaxRequestWorkers 16
+MaxConnectionsPerChild 0
+""",
+    "worker": """
+StartServers 1
+ServerLimit 2
+ThreadLimit 8
+ThreadsPerChild 8
+MinSpareThreads 1
+MaxSpareThreads 16
+MaxRequestWorkers 16
+MaxConnectionsPerChild 0
+""",
+}
+
+# every server currently running, so failure reports can show their logs
+ACTIVE = []
+
+
+# --------------------------------------------------------------------------
+# small utilities
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+    finally:
+        s.close()
+
+
+def basic_auth(user, password, encoding="latin-1"):
+    raw = ("%s:%s" % (user, password)).encode(encoding)
+    return "Basic " + base64.b64encode(raw).decode("ascii")
+
+
+class Response:
+    """A finished HTTP response: status, reason, header list, body bytes."""
+
+    def __init__(self, status, reason, headers, body):
+        self.status = status
+        self.reason = reason
+        self.headers = list(headers)
+        self.body = body
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+    def header(self, name, default=None):
+        name = name.lower()
+        for k, v in self.headers:
+            if k.lower() == name:
+                return v
+        return default
+
+    def header_list(self, name):
+        name = name.lower()
+        return [v for k, v in self.headers if k.lower() == name]
+
+    def json(self):
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            raise AssertionError("response is not JSON (status %s): %r"
+                                 % (self.status, self.text[:3000]))
+
+    def __repr__(self):
+        return "<Response %s %r %r>" % (self.status, self.headers, self.body[:300])
+
+
+def _dechunk(data):
+    out = b""
+    while True:
+        line, sep, rest = data.partition(b"\r\n")
+        if not sep:
+            return out
+        size = int(line.split(b";")[0].strip() or b"0", 16)
+        if size == 0:
+            return out
+        out += rest[:size]
+        data = rest[size + 2:]
+
+
+def parse_response(data):
+    """Parse raw bytes of one HTTP response (as read from a socket)."""
+    head, sep, body = data.partition(b"\r\n\r\n")
+    if not sep:
+        raise AssertionError("no complete HTTP response header in %r" % data[:500])
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ", 2)
+    status = int(parts[1])
+    reason = parts[2] if len(parts) > 2 else ""
+    headers = []
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers.append((k.strip(), v.strip()))
+    resp = Response(status, reason, headers, body)
+    if (resp.header("Transfer-Encoding") or "").lower() == "chunked":
+        resp.body = _dechunk(body)
+    return resp
+
+
+def _read_http_response(resp):
+    body = resp.read()
+    return Response(resp.status, resp.reason, resp.getheaders(), body)
+
+
+class Client:
+    """One persistent HTTP/1.1 connection (keep-alive): every request made
+    through it is served by the same Apache child process."""
+
+    def __init__(self, port, timeout=30):
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        self.local = None
+
+    def request(self, method, path, body=None, headers=None, host=None):
+        headers = dict(headers or {})
+        if host is not None:
+            headers["Host"] = host
+        self.conn.request(method, path, body=body, headers=headers)
+        local = self.conn.sock.getsockname()
+        if self.local is None:
+            self.local = local
+        elif local != self.local:
+            raise AssertionError("keep-alive connection was re-opened by the client "
+                                 "(server closed it); requests may have hit "
+                                 "different children")
+        return _read_http_response(self.conn.getresponse())
+
+    def get(self, path, headers=None, host=None):
+        return self.request("GET", path, headers=headers, host=host)
+
+    def post(self, path, body, headers=None, host=None):
+        return self.request("POST", path, body=body, headers=headers, host=host)
+
+    def close(self):
+        self.conn.close()
+
+
+# --------------------------------------------------------------------------
+# the server
+
+class ApacheServer:
+    def __init__(self, config="", files=None, mpm="prefork", loglevel="info",
+                 defines=(), timeout=20, nports=2, modules=(), site_dirs=None,
+                 server_name="127.0.0.1", main_config="", python=True):
+        if mpm not in MPM_SETTINGS:
+            raise ValueError("unknown MPM %r" % mpm)
+        self.mpm = mpm
+        self.loglevel = loglevel
+        self.defines = list(defines)
+        self.timeout = timeout
+        self.modules = list(modules)
+        self.site_dirs = site_dirs if site_dirs is not None else LIBDIR
+        self.server_name = server_name
+        self.python = python
+        self.running = False
+        self.pid = None
+
+        self.root = os.path.realpath(tempfile.mkdtemp(prefix="mptest-", dir="/tmp"))
+        os.chmod(self.root, 0o755)
+        self.docroot = os.path.join(self.root, "htdocs")
+        self.conf_path = os.path.join(self.root, "conf", "httpd.conf")
+        self.log_path = os.path.join(self.root, "logs", "error_log")
+        self.pid_path = os.path.join(self.root, "logs", "httpd.pid")
+        for d in ("conf", "logs", "htdocs", "run", "tmp"):
+            os.makedirs(os.path.join(self.root, d), exist_ok=True)
+            os.chmod(os.path.join(self.root, d), 0o755)
+        os.chmod(os.path.join(self.root, "tmp"), 0o1777)
+
+        self.ports = [free_port()]
+        while len(self.ports) < max(1, nports):
+            p = free_port()
+            if p not in self.ports:
+                self.ports.append(p)
+        self.port = self.ports[0]
+        self.port2 = self.ports[1] if len(self.ports) > 1 else None
+
+        self.user_config = self.subst(config)
+        self.main_config = self.subst(main_config)
+        for rel, text in (files or {}).items():
+            self.write(rel, text)
+        self._write_config()
+
+    # ---- paths and placeholders
+
+    def subst(self, text):
+        if text is None:
+            return ""
+        text = text.replace("@DOCROOT@", self.docroot).replace("@ROOT@", self.root)
+        text = text.replace("@LIB@", LIBDIR).replace("@REPO@", REPO)
+        for i in range(len(self.ports), 0, -1):
+            tag = "@PORT@" if i == 1 else "@PORT%d@" % i
+            text = text.replace(tag, str(self.ports[i - 1]))
+        return text
+
+    def path(self, rel):
+        """Absolute path for rel: relative to the docroot, or to the
+        ServerRoot when it starts with '@ROOT@/' (absolute paths pass)."""
+        rel = self.subst(rel)
+        if os.path.isabs(rel):
+            return rel
+        return os.path.join(self.docroot, rel)
+
+    def write(self, rel, text, mode=0o644):
+        """Write a file (str or bytes; placeholders substituted in str)."""
+        p = self.path(rel)
+        d = os.path.dirname(p)
+        if not os.path.isdir(d):
+            os.makedirs(d)
+        # make every directory between root and the file traversable
+        cur = d
+        while cur.startswith(self.root) and cur != self.root:
+            os.chmod(cur, 0o755 if not cur.endswith("/tmp") else 0o1777)
+            cur = os.path.dirname(cur)
+        if isinstance(text, str):
+            data = self.subst(text).encode("utf-8")
+        else:
+            data = text
+        with open(p, "wb") as f:
+            f.write(data)
+        os.chmod(p, mode)
+        return p
+
+    def mkdir(self, rel):
+        p = self.path(rel)
+        os.makedirs(p, exist_ok=True)
+        os.chmod(p, 0o755)
+        return p
+
+    # ---- configuration
+
+    def _module_lines(self):
+        lines = []
+        mpm_so = os.path.join(MODULE_DIR, "mod_mpm_%s.so" % self.mpm)
+        lines.append("LoadModule mpm_%s_module %s" % (self.mpm, mpm_so))
+        for name in BASE_MODULES + self.modules:
+            so = os.path.join(MODULE_DIR, "mod_%s.so" % name)
+            if os.path.exists(so):   # some (log_config, unixd) are built in
+                lines.append("LoadModule %s_module %s" % (name, so))
+        return "\n".join(lines)
+
+    def _write_config(self):
+        listens = "\n".join("Listen 127.0.0.1:%d" % p for p in self.ports)
+        user = ""
+        if os.getuid() == 0:
+            user = "User www-data\nGroup www-data\n"
+        python = ""
+        if self.python:
+            python = ('LoadModule python_module "%s"\n'
+                      'PythonOption mod_python.site_dirs "%s"\n'
+                      % (MOD_SO, self.subst(self.site_dirs)))
+        conf = """# generated by test/conftest.py
+ServerRoot "{root}"
+DefaultRuntimeDir "{root}/run"
+PidFile "{root}/logs/httpd.pid"
+ErrorLog logs/error_log
+LogLevel {loglevel}
+{listens}
+ServerName {server_name}
+{modules}
+{user}TypesConfig /etc/mime.types
+DocumentRoot "{docroot}"
+Timeout {timeout}
+KeepAlive On
+HostnameLookups Off
+{mpm_settings}
+LogFormat "%h %l %u %t \\"%r\\" %>s %b" common
+CustomLog logs/access_log common
+<Directory />
+    AllowOverride None
+    Require all denied
+</Directory>
+<Directory "{docroot}">
+    AllowOverride None
+    Require all granted
+</Directory>
+{python}
+# ---- main config given by the test
+{main_config}
+# ---- config given by the test
+{user_config}
+""".format(root=self.root, loglevel=self.loglevel, listens=listens,
+           server_name=self.server_name, modules=self._module_lines(), user=user,
+           docroot=self.docroot, timeout=self.timeout,
+           mpm_settings=MPM_SETTINGS[self.mpm], python=python,
+           main_config=self.main_config, user_config=self.user_config)
+        with open(self.conf_path, "w") as f:
+            f.write(conf)
+        os.chmod(self.conf_path, 0o644)
+
+    def _env(self):
+        env = dict(os.environ)
+        for k in list(env):
+            if k.startswith("PYTHON"):
+                del env[k]
+        return env
+
+    def config_test(self, defines=()):
+        """apache2 -t on the generated configuration: (returncode, output)."""
+        cmd = [HTTPD, "-t", "-f", self.conf_path]
+        for d in list(self.defines) + list(defines):
+            cmd += ["-D", d]
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           env=self._env(), timeout=60)
+        return p.returncode, p.stdout.decode("utf-8", "replace")
+
+    # ---- lifecycle
+
+    def start(self, wait=10.0):
+        cmd = [HTTPD, "-f", self.conf_path, "-k", "start"]
+        for d in self.defines:
+            cmd += ["-D", d]
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           env=self._env(), timeout=60)
+        if p.returncode != 0:
+            raise AssertionError("apache2 failed to start (rc %d):\n%s\n--- error_log:\n%s"
+                                 % (p.returncode, p.stdout.decode("utf-8", "replace"),
+                                    self.error_log()))
+        self.running = True
+        ACTIVE.append(self)
+        deadline = time.time() + wait
+        while time.time() < deadline:
+            if self.pid is None:
+                self.pid = self._read_pid()
+            try:
+                s = socket.create_connection(("127.0.0.1", self.port), timeout=1)
+                s.close()
+                if self.pid is None:
+                    self.pid = self._read_pid()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        log = self.error_log()
+        self.stop()
+        raise AssertionError("apache2 did not answer on port %d within %.0f s;\n"
+                             "--- error_log:\n%s" % (self.port, wait, log))
+
+    def _read_pid(self):
+        try:
+            with open(self.pid_path) as f:
+                return int(f.read().strip())
+        except (OSError, ValueError):
+            return None
+
+    @staticmethod
+    def _alive(pid):
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+            return state not in ("Z", "X")
+        except OSError:
+            return False
+
+    def stop(self, wait=15.0):
+        if not self.running:
+            return
+        self.running = False
+        if self in ACTIVE:
+            ACTIVE.remove(self)
+        pid = self.pid or self._read_pid()
+        subprocess.run([HTTPD, "-f", self.conf_path, "-k", "stop"],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       env=self._env(), timeout=60)
+        if pid is None:
+            return
+        deadline = time.time() + wait
+        while time.time() < deadline and self._alive(pid):
+            time.sleep(0.05)
+        if self._alive(pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+    def restart(self):
+        self.stop()
+        self.pid = None
+        return self.start()
+
+    def cleanup(self):
+        self.stop()
+        if not KEEP:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    # ---- logs
+
+    def error_log(self, since=0):
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(since)
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def log_mark(self):
+        try:
+            return os.path.getsize(self.log_path)
+        except OSError:
+            return 0
+
+    def wait_log(self, pattern, since=0, timeout=10.0, regex=False):
+        """Wait until pattern (substring, or regex) shows up in the error log
+        after offset `since`; return the log text since that offset."""
+        deadline = time.time() + timeout
+        while True:
+            text = self.error_log(since)
+            if (re.search(pattern, text) if regex else pattern in text):
+                return text
+            if time.time() > deadline:
+                raise AssertionError("%r not found in error_log within %.0f s; log since mark:\n%s"
+                                     % (pattern, timeout, text[-6000:]))
+            time.sleep(0.1)
+
+    # ---- HTTP
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def request(self, method, path, body=None, headers=None, host=None, port=None,
+                timeout=30):
+        conn = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=timeout)
+        try:
+            headers = dict(headers or {})
+            if host is not None:
+                headers["Host"] = host
+            conn.request(method, path, body=body, headers=headers)
+            return _read_http_response(conn.getresponse())
+        finally:
+            conn.close()
+
+    def get(self, path, headers=None, host=None, port=None, timeout=30):
+        return self.request("GET", path, headers=headers, host=host, port=port,
+                            timeout=timeout)
+
+    def post(self, path, body, headers=None, host=None, port=None, timeout=30):
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        headers = dict(headers or {})
+        headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        return self.request("POST", path, body=body, headers=headers, host=host,
+                            port=port, timeout=timeout)
+
+    def conn(self, port=None, timeout=30):
+        return Client(port or self.port, timeout=timeout)
+
+    def raw(self, data, port=None, timeout=30, pause=None, more=b"",
+            shutdown=False):
+        """Send raw bytes, read until the server closes (or timeout) and
+        return the bytes received.  With pause, sleep that long after the
+        first part and then send `more`."""
+        if isinstance(data, str):
+            data = data.encode("latin-1")
+        s = socket.create_connection(("127.0.0.1", port or self.port), timeout=timeout)
+        try:
+            s.sendall(data)
+            if pause:
+                time.sleep(pause)
+            if more:
+                s.sendall(more)
+            if shutdown:
+                s.shutdown(socket.SHUT_WR)
+            chunks = []
+            while True:
+                try:
+                    chunk = s.recv(65536)
+                except socket.timeout:
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            return b"".join(chunks)
+        finally:
+            s.close()
+
+    def raw_response(self, data, **kw):
+        return parse_response(self.raw(data, **kw))
+
+
+
+# --------------------------------------------------------------------------
+# shared sites
+#
+# A Site collects handler modules and configuration so that many behaviour
+# items can share one running server: each handler module `<name>.py` lives in
+# the DocumentRoot and gets its own `<Files "<name>.py">` section inside
+# `<Directory @DOCROOT@>` (module names are global per interpreter, so every
+# test uses a unique module name).
 
 # Prepended to every handler module written through a Site.
 PRELUDE = '''\
@@ -69,7 +611,22 @@ class Site:
             self.dir_directives, "\n".join(self.sections), "\n".join(self.server_conf))
 
     def start(self, factory, **kw):
+        """Start the site through an `apache`/`module_apache` factory."""
         config = self.render() + kw.pop("config", "")
         files = dict(self.files)
         files.update(kw.pop("files", {}))
         return factory(config=config, files=files, **kw)
+
+    @contextlib.contextmanager
+    def serve(self, **kw):
+        """Run the site for the duration of a with-block (for fixtures whose
+        server must stop when their parameter changes)."""
+        config = self.render() + kw.pop("config", "")
+        files = dict(self.files)
+        files.update(kw.pop("files", {}))
+        srv = ApacheServer(config=config, files=files, **kw)
+        try:
+            srv.start()
+            yield srv
+        finally:
+            srv.cleanup()

@@ -7,8 +7,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import LIBDIR
-from helpers import Site, code
+from helpers import LIBDIR, Site, code
 
 MAIN_OPTIONS = {"PythonOptionTest": "sample_value", "b21key": "old",
                 "b22key": "outer", "b23key": "outer"}
@@ -317,8 +316,9 @@ SITE.config("""
 
 
 @pytest.fixture(scope="module")
-def site(module_apache):
-    return SITE.start(module_apache)
+def site(module_mpm):
+    with SITE.serve(mpm=module_mpm) as srv:
+        yield srv
 
 
 def test_python_option(site):

@@ -9,8 +9,7 @@ import re
 
 import pytest
 
-from conftest import basic_auth
-from helpers import Site
+from helpers import Site, basic_auth
 
 SITE = Site()
 
@@ -644,9 +643,10 @@ SITE.config("""
 """)
 
 
-@pytest.fixture(scope="module", params=["prefork", "event"])
-def site(request, module_apache):
-    return SITE.start(module_apache, mpm=request.param, modules=["authn_file"])
+@pytest.fixture(scope="module")
+def site(module_mpm):
+    with SITE.serve(mpm=module_mpm, modules=["authn_file"]) as srv:
+        yield srv
 
 
 def vhost_get(site, name, path, **kw):

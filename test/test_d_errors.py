@@ -51,8 +51,9 @@ SITE.handler("d103", """
 
 
 @pytest.fixture(scope="module")
-def site(module_apache):
-    return SITE.start(module_apache, timeout=5)
+def site(module_mpm):
+    with SITE.serve(mpm=module_mpm, timeout=5) as srv:
+        yield srv
 
 
 def test_exception_without_debug(site):

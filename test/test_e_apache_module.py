@@ -155,8 +155,9 @@ SITE.handler("e124", """
 
 
 @pytest.fixture(scope="module")
-def site(module_apache):
-    return SITE.start(module_apache, loglevel="debug")
+def site(module_mpm):
+    with SITE.serve(mpm=module_mpm, loglevel="debug") as srv:
+        yield srv
 
 
 def test_return_code_constants(site):
@@ -228,7 +229,8 @@ def test_mpm_query(site):
     # E-114
     d = site.get("/e114.py").json()
     assert d["type"] == "int"
-    assert d["value"] == 0   # prefork is not threaded
+    # AP_MPMQ_NOT_SUPPORTED (0) for prefork, AP_MPMQ_STATIC (1) for event
+    assert d["value"] == {"prefork": 0, "event": 1}[site.mpm]
     assert d["bad"].startswith("EXC:TypeError"), d
 
 

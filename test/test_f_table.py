@@ -147,8 +147,9 @@ SITE.handler("f", '''
 
 
 @pytest.fixture(scope="module")
-def site(module_apache):
-    return SITE.start(module_apache)
+def site(module_mpm):
+    with SITE.serve(mpm=module_mpm) as srv:
+        yield srv
 
 
 def run(site, item):

@@ -13,8 +13,7 @@ import time
 
 import pytest
 
-from conftest import basic_auth, parse_response
-from helpers import Site
+from helpers import Site, basic_auth, parse_response
 
 SITE = Site()
 
@@ -911,6 +910,7 @@ SITE.config("""
 """)
 
 
-@pytest.fixture(scope="module", params=["prefork", "event"])
-def site(request, module_apache):
-    return SITE.start(module_apache, mpm=request.param)
+@pytest.fixture(scope="module")
+def site(module_mpm):
+    with SITE.serve(mpm=module_mpm) as srv:
+        yield srv

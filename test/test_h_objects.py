@@ -108,8 +108,9 @@ SITE.config("""
 
 
 @pytest.fixture(scope="module")
-def site(module_apache):
-    return SITE.start(module_apache, timeout=17)
+def site(module_mpm):
+    with SITE.serve(mpm=module_mpm, timeout=17) as srv:
+        yield srv
 
 
 def test_base_server_type(site):

@@ -8,7 +8,6 @@
 typedef struct mp_interp {
     const char *name;
     PyInterpreterState *state;
-    apr_threadkey_t *thread_key;  /* this thread's PyThreadState here */
     PyObject *callback;           /* apache.init() result, NULL if broken */
     PyObject *handler_dispatch;   /* callback.HandlerDispatch */
     apr_hash_t *servers;          /* server_rec * -> mp_server object */

@@ -1,0 +1,61 @@
+"""`make install` lays out a working module and package (DESTDIR honoured),
+and a hello handler answers through the installed copies."""
+
+import os
+import runpy
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+from conftest import LIBDIR, REPO
+from helpers import code
+
+BUILD = runpy.run_path(os.path.join(LIBDIR, "mod_python", "version.py"))
+
+
+def purelib():
+    return subprocess.run([BUILD["PYTHON_BIN"], "-c",
+                           "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+@pytest.fixture
+def world_readable_dir():
+    # Apache's children (www-data) cannot enter pytest's private tmp_path.
+    path = tempfile.mkdtemp(prefix="mptest-install-", dir="/tmp")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_make_install_into_destdir_serves_hello(apache, world_readable_dir):
+    dest = os.path.join(world_readable_dir, "dest")
+    subprocess.run(["make", "-s", "install", "DESTDIR=%s" % dest], cwd=REPO, check=True,
+                   capture_output=True)
+    so = "%s%s/mod_python.so" % (dest, BUILD["LIBEXECDIR"])
+    package = "%s%s" % (dest, purelib())
+    assert os.path.isfile(so)
+    for name in ("__init__.py", "apache.py", "version.py"):
+        assert os.path.isfile(os.path.join(package, "mod_python", name)), name
+    subprocess.run(["chmod", "-R", "a+rX", world_readable_dir], check=True)
+
+    srv = apache(start=False, site_dirs=package, files={"hello.py": code("""
+        def handler(req):
+            req.write("Hello from " + apache.__file__)
+            return apache.OK
+    """)}, config="""
+<Directory @DOCROOT@>
+  SetHandler mod_python
+  PythonHandler hello
+</Directory>
+""")
+    with open(srv.conf_path) as f:
+        conf = f.read().replace(os.path.join(REPO, "src", "mod_python.so"), so)
+    with open(srv.conf_path, "w") as f:
+        f.write(conf)
+    srv.start()
+    r = srv.get("/hello.py")
+    assert r.status == 200, r.text
+    assert r.text == "Hello from %s/mod_python/apache.py" % package
+    assert "mod_python version mismatch" not in srv.error_log()
