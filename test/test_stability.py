@@ -122,3 +122,32 @@ def test_python_is_the_build_python_whatever_the_environment(apache, tmp_path):
     assert got["version"] == build[1]
     assert "/nonexistent/pythonpath" not in got["path"]
     assert got["stdlib"].startswith(build[0])
+
+
+SLOW_IMPORT = code("""
+    time.sleep(0.5)      # other threads ask for the module meanwhile
+
+    def handler(req):
+        req.write("ready")
+        return apache.OK
+""")
+
+
+def test_concurrent_first_import_waits_for_the_module(apache):
+    # B-50 on a threaded MPM: requests arriving while the handler module is
+    # still being imported by another thread wait for it, never see it
+    # half-initialised ("contains no 'handler'").
+    srv = apache(config=HANDLER_CONFIG.replace("hello", "slow"), mpm="event",
+                 files={"slow.py": SLOW_IMPORT})
+    results = []
+
+    def fetch():
+        r = srv.get("/slow.py")
+        results.append((r.status, r.text))
+
+    threads = [threading.Thread(target=fetch) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [(200, "ready")] * 6

@@ -261,6 +261,8 @@ def import_module(module_name, autoreload=1, log=0, path=None):
     module = sys.modules.get(module_name)
     if module is None:
         return _import_fresh(module_name, log, path)
+    if "__mtime__" not in module.__dict__:
+        return _adopt(module_name)
     if not autoreload:
         return module
     file = getattr(module, "__file__", None)
@@ -318,6 +320,17 @@ def _import_fresh(module_name, log, path):
     return module
 
 
+def _adopt(module_name):
+    """A module in sys.modules that we have not finished importing: another
+    thread may still be running its code (importlib makes us wait for
+    that), or a plain import statement loaded it.  Either way it is ours
+    from now on."""
+    module = importlib.import_module(module_name)
+    if "__mtime__" not in module.__dict__:
+        module.__mtime__ = module_mtime(module)
+    return module
+
+
 def _import_replacing(old, log, path):
     """Import anew a module whose name is taken by `old`; keep `old` if the
     new import fails so that other users of the name are not broken."""
@@ -338,11 +351,7 @@ def _reload_if_changed(module, log, path):
     if mtime == module.__dict__.get("__mtime__"):
         return module
     with _reload_lock:
-        known = module.__dict__.get("__mtime__")
-        if known is None:
-            # Imported by a plain import statement: adopt it as it is.
-            module.__mtime__ = mtime
-        elif known != mtime:
+        if module.__mtime__ != mtime:  # not already reloaded by another thread
             if log:
                 _log_import(module.__name__, path)
             _reexecute(module)
