@@ -43,7 +43,7 @@ void mp_log_python_error(server_rec *s, const char *context)
     if (type) {
         /* Also the full traceback, to stderr, which Apache sends to the log. */
         PyErr_Restore(type, value, tb);
-        PyErr_Print();
+        PyErr_PrintEx(0);   /* 0: keep no traceback alive in sys.last_* */
     }
 }
 
