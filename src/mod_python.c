@@ -123,13 +123,19 @@ static void child_init(apr_pool_t *pchild, server_rec *s)
 
 static void register_hooks(apr_pool_t *p)
 {
+    /* Before Apache's own authentication modules, so that a Python
+     * authen handler under "AuthType Basic" gets the first say. */
+    static const char *const auth_modules[] = {
+        "mod_auth_basic.c", "mod_auth_digest.c", "mod_auth_form.c", NULL
+    };
+
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_read_request(post_read_request, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_translate_name(translate_name, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_header_parser(header_parser, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_access_checker(access_checker, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_check_user_id(check_user_id, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_user_id(check_user_id, NULL, auth_modules, APR_HOOK_MIDDLE);
     ap_hook_auth_checker(auth_checker, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_type_checker(type_checker, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(fixups, NULL, NULL, APR_HOOK_MIDDLE);

@@ -167,14 +167,11 @@ static int update_from(mp_table *self, PyObject *arg)
 
 static int table_init(mp_table *self, PyObject *args, PyObject *kw)
 {
-    PyObject *arg = NULL;
-    if (!PyArg_ParseTuple(args, "|O:table", &arg))
+    static char *names[] = { "items", NULL };
+    PyObject *items = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:table", names, &items))
         return -1;
-    if (arg && update_from(self, arg) < 0)
-        return -1;
-    if (kw && update_from_mapping(self, kw) < 0)
-        return -1;
-    return 0;
+    return items ? update_from(self, items) : 0;
 }
 
 /* ---------------------------------------------------------------------
