@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+# re-exported: some test modules import these names from conftest
 from helpers import (ACTIVE, LIBDIR, MOD_SO, REPO, ApacheServer, Client, Response,
                      basic_auth, free_port, parse_response)
 

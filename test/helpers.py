@@ -231,11 +231,7 @@ class ApacheServer:
             os.chmod(os.path.join(self.root, d), 0o755)
         os.chmod(os.path.join(self.root, "tmp"), 0o1777)
 
-        self.ports = [free_port()]
-        while len(self.ports) < max(1, nports):
-            p = free_port()
-            if p not in self.ports:
-                self.ports.append(p)
+        self.ports = self._pick_ports(max(1, nports))
         self.port = self.ports[0]
         self.port2 = self.ports[1] if len(self.ports) > 1 else None
 
@@ -370,16 +366,43 @@ CustomLog logs/access_log common
 
     # ---- lifecycle
 
+    @staticmethod
+    def _pick_ports(n):
+        ports = []
+        while len(ports) < n:
+            p = free_port()
+            if p not in ports:
+                ports.append(p)
+        return ports
+
+    def _move_ports(self):
+        """Another process took one of our ports between free_port() and
+        start: renumber them in the generated configuration."""
+        new = self._pick_ports(len(self.ports))
+        with open(self.conf_path) as f:
+            conf = f.read()
+        for old, port in zip(self.ports, new):
+            conf = re.sub(r"(?<![0-9])%d(?![0-9])" % old, str(port), conf)
+        with open(self.conf_path, "w") as f:
+            f.write(conf)
+        self.ports = new
+        self.port = new[0]
+        self.port2 = new[1] if len(new) > 1 else None
+
     def start(self, wait=10.0):
         cmd = [HTTPD, "-f", self.conf_path, "-k", "start"]
         for d in self.defines:
             cmd += ["-D", d]
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           env=self._env(), timeout=60)
+        for attempt in range(3):
+            p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               env=self._env(), timeout=60)
+            out = p.stdout.decode("utf-8", "replace")
+            if p.returncode == 0 or "Address already in use" not in out + self.error_log():
+                break
+            self._move_ports()
         if p.returncode != 0:
             raise AssertionError("apache2 failed to start (rc %d):\n%s\n--- error_log:\n%s"
-                                 % (p.returncode, p.stdout.decode("utf-8", "replace"),
-                                    self.error_log()))
+                                 % (p.returncode, out, self.error_log()))
         self.running = True
         ACTIVE.append(self)
         deadline = time.time() + wait
@@ -422,19 +445,44 @@ CustomLog logs/access_log common
         if self in ACTIVE:
             ACTIVE.remove(self)
         pid = self.pid or self._read_pid()
-        subprocess.run([HTTPD, "-f", self.conf_path, "-k", "stop"],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       env=self._env(), timeout=60)
+        p = subprocess.run([HTTPD, "-f", self.conf_path, "-k", "stop"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           env=self._env(), timeout=60)
         if pid is None:
             return
+        if p.returncode != 0 and self._alive(pid):
+            # `-k stop` re-reads the configuration; when that fails (a test
+            # removed a file it names) signal the parent directly, which
+            # then stops its children itself
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except OSError:
+                pass
         deadline = time.time() + wait
         while time.time() < deadline and self._alive(pid):
             time.sleep(0.05)
         if self._alive(pid):
+            # last resort: this server's parent and its own children, by pid
+            for victim in [pid] + self._children(pid):
+                try:
+                    os.kill(victim, signal.SIGKILL)
+                except OSError:
+                    pass
+
+    @staticmethod
+    def _children(pid):
+        kids = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
             try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+                with open("/proc/%s/stat" % entry) as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if ppid == pid:
+                kids.append(int(entry))
+        return kids
 
     def restart(self):
         self.stop()
@@ -601,7 +649,8 @@ class Site:
         self.files[rel] = code(text, prelude)
 
     def file(self, rel, text):
-        self.files[rel] = text if isinstance(text, bytes) else textwrap.dedent(text)
+        """A data file, written exactly as given (str or bytes)."""
+        self.files[rel] = text
 
     def config(self, text):
         self.server_conf.append(textwrap.dedent(text))

@@ -5,7 +5,6 @@ The whole site runs under both the prefork and the event MPM.
 
 import base64
 import hashlib
-import re
 
 import pytest
 

@@ -1,8 +1,5 @@
 """E. `apache` module functions and constants (behaviours.md 106-117, 120-124)."""
 
-import os
-import re
-
 import pytest
 
 from helpers import Site

@@ -3,13 +3,11 @@
 The site runs under both the prefork and the event MPM.
 """
 
-import base64
 import hashlib
 import os
 import random
 import socket
 import struct
-import time
 
 import pytest
 
