@@ -128,6 +128,9 @@ static void register_hooks(apr_pool_t *p)
     static const char *const auth_modules[] = {
         "mod_auth_basic.c", "mod_auth_digest.c", "mod_auth_form.c", NULL
     };
+    /* Likewise a PythonTypeHandler before mod_mime, which would otherwise
+     * settle the type of every file with a known extension. */
+    static const char *const type_modules[] = { "mod_mime.c", NULL };
 
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
@@ -137,7 +140,7 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_access_checker(access_checker, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_user_id(check_user_id, NULL, auth_modules, APR_HOOK_MIDDLE);
     ap_hook_auth_checker(auth_checker, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_type_checker(type_checker, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_type_checker(type_checker, NULL, type_modules, APR_HOOK_MIDDLE);
     ap_hook_fixups(fixups, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(content_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_log_transaction(log_transaction, NULL, NULL, APR_HOOK_MIDDLE);

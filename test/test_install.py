@@ -29,7 +29,8 @@ def world_readable_dir():
     shutil.rmtree(path, ignore_errors=True)
 
 
-def test_make_install_into_destdir_serves_hello(apache, world_readable_dir):
+def test_make_install_into_destdir_serves_hello(world_readable_dir, apache):
+    # (fixture order: Apache stops before the installed files go)
     dest = os.path.join(world_readable_dir, "dest")
     subprocess.run(["make", "-s", "install", "DESTDIR=%s" % dest], cwd=REPO, check=True,
                    capture_output=True)

@@ -1,6 +1,7 @@
-"""A PythonAuthenHandler under plain `AuthType Basic` runs before Apache's
-mod_auth_basic (which the harness loads first, as Debian does), so no
-AuthUserFile or AuthBasicAuthoritative workaround is needed."""
+"""Python handlers come before Apache's own modules in the phases they
+share, whatever the load order (the harness loads Apache's modules first,
+as Debian does): authentication before mod_auth_basic, types before
+mod_mime."""
 
 from helpers import basic_auth, code
 
@@ -37,3 +38,22 @@ def test_python_authen_handler_first_under_authtype_basic(apache):
     assert r.status == 401
     assert r.header("WWW-Authenticate") == 'Basic realm="private area"'
     assert "AH01616" not in srv.error_log() and "AH01619" not in srv.error_log()
+
+
+TYPES = code("""
+    def typehandler(req):
+        req.content_type = "application/x-from-python"
+        return apache.OK
+""")
+
+
+def test_python_type_handler_before_mod_mime(apache):
+    # B-51 (typehandler is the default callable) for a file mod_mime knows
+    srv = apache(config="""
+<Directory @DOCROOT@>
+  PythonTypeHandler types
+</Directory>
+""", files={"types.py": TYPES, "page.html": "<p>hi</p>"})
+    r = srv.get("/page.html")
+    assert r.status == 200
+    assert r.header("Content-Type") == "application/x-from-python"
