@@ -51,9 +51,9 @@ def test_python_type_handler_before_mod_mime(apache):
     # B-51 (typehandler is the default callable) for a file mod_mime knows
     srv = apache(config="""
 <Directory @DOCROOT@>
-  PythonTypeHandler types
+  PythonTypeHandler typer
 </Directory>
-""", files={"types.py": TYPES, "page.html": "<p>hi</p>"})
+""", files={"typer.py": TYPES, "page.html": "<p>hi</p>"})
     r = srv.get("/page.html")
     assert r.status == 200
     assert r.header("Content-Type") == "application/x-from-python"
