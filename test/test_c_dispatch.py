@@ -370,7 +370,6 @@ SITE.handler("c79", """
 PythonAuthenHandler c79::authen
 AuthType Basic
 AuthName c79
-AuthBasicAuthoritative Off
 Require valid-user
 """)
 
@@ -387,7 +386,6 @@ SITE.handler("c80", """
 PythonAuthenHandler c80::authen
 AuthType Basic
 AuthName "c80 realm"
-AuthBasicAuthoritative Off
 Require valid-user
 """)
 
