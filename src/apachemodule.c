@@ -2,6 +2,7 @@
 #include "apachemodule.h"
 #include "config.h"
 #include "convert.h"
+#include "errors.h"
 #include "finfo.h"
 #include "hlist.h"
 #include "connection.h"
@@ -158,35 +159,11 @@ static PyObject *apache_register_cleanup(PyObject *m, PyObject *args)
 void mp_run_child_cleanups(void)
 {
     PyObject *list = child_cleanups();
-    Py_ssize_t i;
-
     if (!list) {
         PyErr_Clear();
         return;
     }
-    for (i = 0; i < PyList_GET_SIZE(list); i++) {
-        PyObject *entry = PyList_GET_ITEM(list, i);
-        PyObject *callable = PyTuple_GET_ITEM(entry, 0);
-        PyObject *result = PyObject_CallOneArg(callable, PyTuple_GET_ITEM(entry, 1));
-        if (!result) {
-            PyObject *type, *value, *tb, *repr = PyObject_Repr(callable), *text;
-            PyErr_Fetch(&type, &value, &tb);
-            text = value ? PyObject_Str(value) : NULL;
-            ap_log_error(APLOG_MARK, APLOG_ERR, 0, NULL,
-                         "python_cleanup: Error calling cleanup object %s",
-                         repr ? PyUnicode_AsUTF8(repr) : "?");
-            ap_log_error(APLOG_MARK, APLOG_ERR, 0, NULL, "    %s: %s",
-                         type ? ((PyTypeObject *)type)->tp_name : "?",
-                         text && PyUnicode_Check(text) ? PyUnicode_AsUTF8(text) : "?");
-            Py_XDECREF(type);
-            Py_XDECREF(value);
-            Py_XDECREF(tb);
-            Py_XDECREF(text);
-            Py_XDECREF(repr);
-            PyErr_Clear();
-        }
-        Py_XDECREF(result);
-    }
+    mp_call_cleanups(list, NULL);
     Py_DECREF(list);
 }
 

@@ -3,6 +3,7 @@
 #include "dispatch.h"
 #include "config.h"
 #include "context.h"
+#include "errors.h"
 #include "hlist.h"
 #include "interpreters.h"
 #include "request.h"

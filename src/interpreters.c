@@ -8,6 +8,7 @@
 #include "config.h"
 #include "server.h"
 #include "apachemodule.h"
+#include "errors.h"
 #include "apr_thread_mutex.h"
 
 static apr_pool_t *interp_pool;
@@ -25,27 +26,6 @@ typedef struct {
     int count, size;
     struct { mp_interp *interp; PyThreadState *state; } *items;
 } thread_states;
-
-void mp_log_python_error(server_rec *s, const char *context)
-{
-    PyObject *type, *value, *tb, *text = NULL;
-
-    PyErr_Fetch(&type, &value, &tb);
-    PyErr_NormalizeException(&type, &value, &tb);
-    if (value)
-        text = PyObject_Str(value);
-    ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "mod_python: %s: %s: %s", context,
-                 type ? ((PyTypeObject *)type)->tp_name : "error",
-                 text ? PyUnicode_AsUTF8(text) : "?");
-    if (!text || !PyUnicode_AsUTF8(text))
-        PyErr_Clear();
-    Py_XDECREF(text);
-    if (type) {
-        /* Also the full traceback, to stderr, which Apache sends to the log. */
-        PyErr_Restore(type, value, tb);
-        PyErr_PrintEx(0);   /* 0: keep no traceback alive in sys.last_* */
-    }
-}
 
 static PyStatus configure(PyConfig *config, const mp_server_config *sconf)
 {
@@ -98,15 +78,15 @@ static int initialize_python(const mp_server_config *sconf)
 /* Runs a short Python snippet with `value` bound to the name `arg`. */
 static int run_snippet(const char *code, const char *arg)
 {
-    PyObject *globals = PyDict_New(), *value = NULL, *result = NULL;
+    PyObject *globals = PyDict_New(), *builtins = PyImport_ImportModule("builtins");
+    PyObject *value = PyUnicode_DecodeFSDefault(arg), *result = NULL;
 
-    if (globals && !PyDict_SetItemString(globals, "__builtins__",
-                                         PyEval_GetBuiltins())) {
-        value = PyUnicode_DecodeFSDefault(arg);
-        if (value && !PyDict_SetItemString(globals, "arg", value))
-            result = PyRun_String(code, Py_file_input, globals, globals);
-    }
+    if (globals && builtins && value
+        && !PyDict_SetItemString(globals, "__builtins__", builtins)
+        && !PyDict_SetItemString(globals, "arg", value))
+        result = PyRun_String(code, Py_file_input, globals, globals);
     Py_XDECREF(value);
+    Py_XDECREF(builtins);
     Py_XDECREF(globals);
     Py_XDECREF(result);
     return result ? 0 : -1;

@@ -9,6 +9,7 @@
 #include "context.h"
 #include "connection.h"
 #include "convert.h"
+#include "errors.h"
 #include "finfo.h"
 #include "hlist.h"
 #include "server.h"
@@ -106,36 +107,8 @@ void mp_raise_server_return(int status)
 
 void mp_request_run_cleanups(mp_request *self)
 {
-    PyObject *list = self->cleanups;
-    Py_ssize_t i;
-
-    if (!list)
-        return;
-    Py_INCREF(list);
-    for (i = 0; i < PyList_GET_SIZE(list); i++) {
-        PyObject *pair = PyList_GET_ITEM(list, i);
-        PyObject *callable = PyTuple_GET_ITEM(pair, 0);
-        PyObject *result = PyObject_CallOneArg(callable, PyTuple_GET_ITEM(pair, 1));
-        if (!result) {
-            PyObject *type, *value, *tb, *repr = PyObject_Repr(callable), *text;
-            PyErr_Fetch(&type, &value, &tb);
-            text = value ? PyObject_Str(value) : NULL;
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, self->rec,
-                          "python_cleanup: Error calling cleanup object %s",
-                          repr ? PyUnicode_AsUTF8(repr) : "?");
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, self->rec, "    %s: %s",
-                          type ? ((PyTypeObject *)type)->tp_name : "?",
-                          text && PyUnicode_Check(text) ? PyUnicode_AsUTF8(text) : "?");
-            Py_XDECREF(type);
-            Py_XDECREF(value);
-            Py_XDECREF(tb);
-            Py_XDECREF(text);
-            Py_XDECREF(repr);
-            PyErr_Clear();
-        }
-        Py_XDECREF(result);
-    }
-    Py_DECREF(list);
+    if (self->cleanups)
+        mp_call_cleanups(self->cleanups, self->rec->server);
 }
 
 /* ---------------------------------------------------------------------

@@ -27,7 +27,4 @@ void mp_interp_release(mp_interp *interp);
 /* The interpreter whose GIL this thread holds (NULL outside Python). */
 mp_interp *mp_interp_current(void);
 
-/* Logs the pending Python exception at error level and clears it. */
-void mp_log_python_error(server_rec *s, const char *context);
-
 #endif

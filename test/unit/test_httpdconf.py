@@ -1,0 +1,164 @@
+"""mod_python.httpdconf: configuration as Python objects (B-352..361)."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from mod_python import httpdconf
+from mod_python.httpdconf import (
+    Comment, Container, ContainerTag, CustomLog, Directive, Directory,
+    DocumentRoot, ErrorLog, IfModule, Listen, LockFile, LogFormat,
+    Location, PythonDebug, PythonHandler, PythonInterpPerDirectory,
+    PythonOption, PythonPath, SetHandler, quote_if_space,
+    write_basic_config)
+
+LIB = os.path.abspath(os.path.join(os.path.dirname(__file__),
+                                   os.pardir, os.pardir, "lib", "python"))
+
+
+def namespace():
+    """What a generated config script sees."""
+    ns = {}
+    exec("from mod_python.httpdconf import *", ns)
+    return ns
+
+
+def test_directive_str_and_repr():
+    # B-352
+    d = DocumentRoot('/path/to/htdocs')
+    assert str(d) == 'DocumentRoot /path/to/htdocs\n'
+    assert repr(d) == "DocumentRoot('/path/to/htdocs')"
+
+
+def test_flipslash():
+    # B-353
+    assert str(Directive('X', r'C:\a')) == 'X C:/a\n'
+    assert str(PythonPath(r'C:\a')) == 'PythonPath C:\\a\n'
+    assert str(LogFormat(r'"\"%r\"" x')) == 'LogFormat "\\"%r\\"" x\n'
+    assert str(Directive('X', r'C:\a', flipslash=0)) == 'X C:\\a\n'
+
+
+def test_container_concatenates():
+    # B-354
+    c = Container(CustomLog('logs/access_log combined'),
+                  ErrorLog('logs/error_log'))
+    assert str(c) == ('CustomLog logs/access_log combined\n'
+                      'ErrorLog logs/error_log\n')
+
+
+def test_only_if():
+    # B-355
+    assert str(Container(Listen('1'), only_if="False")) == ""
+    assert str(Container(Listen('1'), only_if="True")) == "Listen 1\n"
+    # Evaluated where mod_python is visible.
+    version = "mod_python.version.HTTPD_VERSION == %r"
+    ver = httpdconf.mod_python.version.HTTPD_VERSION
+    assert str(Container(Listen('1'), only_if=version % ver)) == "Listen 1\n"
+
+
+def test_container_tag():
+    # B-356
+    assert (str(Directory('/d', SetHandler('mod_python')))
+            == '<Directory /d>\n  SetHandler mod_python\n</Directory>\n')
+    nested = Location('/x', IfModule('mod_python.c', PythonDebug('On')))
+    assert str(nested) == ('<Location /x>\n'
+                           '  <IfModule mod_python.c>\n'
+                           '    PythonDebug On\n'
+                           '  </IfModule>\n'
+                           '</Location>\n')
+    assert str(Directory(r'C:\www')).startswith('<Directory C:/www>\n')
+
+
+def test_comment():
+    # B-357
+    assert str(Comment("a\nb")) == '# a\n# b\n'
+    assert str(Directory('/d', Comment("c"))) == (
+        '<Directory /d>\n  # c\n</Directory>\n')
+
+
+def test_append_rejects_other_objects():
+    # B-358
+    with pytest.raises(TypeError):
+        Container().append("text")
+    with pytest.raises(TypeError):
+        Container("text")
+    c = Container()
+    c.append(Listen('1'))
+    assert str(c) == 'Listen 1\n'
+
+
+def test_repr_round_trip():
+    # B-359
+    obj = Container(
+        Listen('0.0.0.0:8888'),
+        LogFormat(r'"%h \"%r\"" combined'),
+        PythonPath('"sys.path+[\'/a\']"'),
+        Comment("first line\nsecond line\n"),
+        Container(LockFile('logs/accept.lock'), only_if="1 == 2"),
+        Container(Listen('2'), only_if="1 == 1"),
+        Directory('/srv/www',
+                  SetHandler('mod_python'),
+                  PythonHandler('mod_python.publisher'),
+                  Location('/x', PythonOption('a b'))),
+        PythonInterpPerDirectory(),
+        Directive('Custom', r'C:\x'),
+        ContainerTag('Proxy', '*', [Directive('Y', r'a\b', flipslash=0)]),
+    )
+    again = eval(repr(obj), namespace())
+    assert str(again) == str(obj)
+    assert repr(again) == repr(obj)
+    assert 'Listen 2\n' in str(obj) and 'LockFile' not in str(obj)
+
+
+def test_quote_if_space():
+    # B-360
+    assert quote_if_space("a b") == '"a b"'
+    assert quote_if_space("ab") == "ab"
+
+
+def run_script(path):
+    env = dict(os.environ, PYTHONPATH=LIB)
+    out = subprocess.run([sys.executable, path], env=env, check=True,
+                         stdout=subprocess.PIPE, universal_newlines=True)
+    return out.stdout
+
+
+def test_write_basic_config(tmp_path, capsys):
+    # B-361
+    root = tmp_path / "site"
+    path = write_basic_config(str(root), pythonhandler='mod_python.wsgi',
+                              pythonpath=['/opt/app'],
+                              pythonoptions=['key value'],
+                              mp_comments=['a hint'])
+    assert path == str(root / "conf" / "httpd_conf.py")
+    assert os.access(path, os.X_OK)
+    assert (root / "logs").is_dir() and (root / "public").is_dir()
+    conf = run_script(path)
+    for expected in ('LoadModule python_module', 'SetHandler mod_python',
+                     'PythonHandler mod_python.wsgi',
+                     'Listen 0.0.0.0:8888',
+                     'DocumentRoot %s' % (root / "public"),
+                     'PythonPath "sys.path+[\'/opt/app\',]"',
+                     'PythonOption key value', '# a hint',
+                     '# PythonDebug On', 'LogLevel warn'):
+        assert expected in conf
+
+    before = open(path).read()
+    capsys.readouterr()
+    assert write_basic_config(str(root),
+                              pythonhandler='mod_python.publisher') is None
+    assert 'already exists, aborting' in capsys.readouterr().err
+    assert open(path).read() == before
+
+    path = write_basic_config(str(root), listen='9999',
+                              replace_config=True)
+    assert 'Listen 9999\n' in run_script(path)
+
+
+def test_importable_without_apache():
+    code = ("import sys, mod_python.httpdconf; "
+            "assert 'mod_python.apache' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd="/",
+                   env=dict(os.environ, PYTHONPATH=LIB))
