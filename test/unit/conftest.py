@@ -95,6 +95,10 @@ def make_fake_apache():
     for value, name in enumerate(("AP_CONN_UNKNOWN", "AP_CONN_CLOSE",
                                   "AP_CONN_KEEPALIVE")):
         setattr(mod, name, value)
+    for value, name in enumerate(("APR_NOFILE", "APR_REG", "APR_DIR", "APR_CHR",
+                                  "APR_BLK", "APR_PIPE", "APR_LNK", "APR_SOCK")):
+        setattr(mod, name, value)
+    mod.APR_UNKFILE = 127
     return mod
 
 

@@ -228,16 +228,11 @@ APR_FINFO_PROT = 0x00700000
 APR_FINFO_NORM = 0x0073b170
 APR_FINFO_DIRENT = 0x02000000
 
-# Connection keep-alive states and APR file types come from the C module
-# (they are Apache's/APR's values); the fallbacks are those same values.
-_C_CONSTANTS = {
-    "AP_CONN_UNKNOWN": 0, "AP_CONN_CLOSE": 1, "AP_CONN_KEEPALIVE": 2,
-    "APR_NOFILE": 0, "APR_REG": 1, "APR_DIR": 2, "APR_CHR": 3, "APR_BLK": 4,
-    "APR_PIPE": 5, "APR_LNK": 6, "APR_SOCK": 7, "APR_UNKFILE": 127,
-}
-globals().update((name, getattr(_apache, name, value))
-                 for name, value in _C_CONSTANTS.items())
-del _C_CONSTANTS
+# Connection keep-alive states and APR file types are Apache's and APR's
+# own values, so they come from the C module.
+from _apache import (AP_CONN_UNKNOWN, AP_CONN_CLOSE, AP_CONN_KEEPALIVE,  # noqa: E402
+                     APR_NOFILE, APR_REG, APR_DIR, APR_CHR, APR_BLK, APR_PIPE,
+                     APR_LNK, APR_SOCK, APR_UNKFILE)
 
 
 # ---------------------------------------------------------------------------
