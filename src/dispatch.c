@@ -81,7 +81,8 @@ static int call_dispatcher(request_rec *r, mp_interp *in, const char *phase,
         mp_log_python_error(r->server, "creating the handler list");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    /* Saved and restored: a handler may run a nested phase (redirects). */
+    /* Saved and restored: a handler may run a nested phase (redirects).
+     * req->hlist owns its reference; the saved one is owned here meanwhile. */
     saved_phase = req->phase;
     saved_ext = req->extension;
     saved_hlist = req->hlist;
@@ -92,8 +93,9 @@ static int call_dispatcher(request_rec *r, mp_interp *in, const char *phase,
     result = PyObject_CallOneArg(in->handler_dispatch, (PyObject *)req);
     req->phase = saved_phase;
     req->extension = saved_ext;
+    hlist = req->hlist;
     req->hlist = saved_hlist;
-    Py_DECREF(hlist);
+    Py_XDECREF(hlist);
     Py_DECREF(req);
     return status_of(result, r, phase);
 }

@@ -40,9 +40,20 @@ PyObject *mp_request_new(request_rec *r, mp_interp *interp)
 
 void mp_request_invalidate(mp_request *self)
 {
+    mp_conn *conn = (mp_conn *)self->connection;
+
     self->rec = NULL;
-    if (self->connection)
-        ((mp_conn *)self->connection)->rec = NULL;
+    if (conn) {
+        conn->rec = NULL;
+        Py_CLEAR(conn->notes);      /* the notes table refers back to conn */
+    }
+    /* These refer back to the request (tables keep their owner alive). */
+    Py_CLEAR(self->headers_in);
+    Py_CLEAR(self->headers_out);
+    Py_CLEAR(self->err_headers_out);
+    Py_CLEAR(self->subprocess_env);
+    Py_CLEAR(self->notes);
+    Py_CLEAR(self->connection);
     Py_CLEAR(self->hlist);
     Py_CLEAR(self->cleanups);
 }

@@ -5,6 +5,7 @@ the module was built for, whatever the environment Apache starts in."""
 import http.client
 import json
 import os
+import re
 import runpy
 import subprocess
 import threading
@@ -151,3 +152,45 @@ def test_concurrent_first_import_waits_for_the_module(apache):
     for t in threads:
         t.join()
     assert results == [(200, "ready")] * 6
+
+
+TOUCH_EVERYTHING = code("""
+    def handler(req):
+        # Every cached object the request hands out, and a cycle through it.
+        req.headers_in, req.headers_out, req.err_headers_out
+        req.subprocess_env, req.notes, req.connection.notes, req.server
+        req.self_reference = req
+        req.write("ok")
+        return apache.OK
+""")
+
+
+def child_rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+
+
+def test_child_memory_stable_across_requests(apache):
+    # Request objects, their tables and connection are freed with the
+    # request: a child's memory does not grow with the requests it serves.
+    srv = apache(config=HANDLER_CONFIG.replace("hello", "touch"), loglevel="warn",
+                 files={"touch.py": TOUCH_EVERYTHING}, mpm="prefork",
+                 main_config="StartServers 1\nMinSpareServers 1\nMaxSpareServers 1\n"
+                             "MaxRequestWorkers 1\nServerLimit 1\n")
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+
+    def serve(n):
+        for _ in range(n):
+            conn.request("GET", "/touch.py")
+            assert conn.getresponse().read() == b"ok"
+
+    serve(2000)
+    child = [p for p in os.listdir("/proc") if p.isdigit()
+             and open("/proc/%s/stat" % p).read().rsplit(")", 1)[1].split()[1]
+             == str(srv.pid)]
+    assert len(child) == 1, child
+    before = child_rss_kb(int(child[0]))
+    serve(10000)
+    growth = child_rss_kb(int(child[0])) - before
+    conn.close()
+    assert growth < 1024, "child grew by %d kB over 10000 requests" % growth
