@@ -3,6 +3,7 @@
 #include "config.h"
 #include "convert.h"
 #include "errors.h"
+#include "filter.h"
 #include "finfo.h"
 #include "hlist.h"
 #include "connection.h"
@@ -235,7 +236,8 @@ PyObject *mp_init_apache_module(void)
         || add_type(m, "mp_server", &mp_server_type) < 0
         || add_type(m, "mp_conn", &mp_conn_type) < 0
         || add_type(m, "mp_finfo", &mp_finfo_type) < 0
-        || add_type(m, "mp_hlist", &mp_hlist_type) < 0) {
+        || add_type(m, "mp_hlist", &mp_hlist_type) < 0
+        || add_type(m, "mp_filter", &mp_filter_type) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -1,5 +1,6 @@
 /* Directives, per-server and per-directory configuration, and merging. */
 #include "config.h"
+#include "filter.h"
 #include "apr_fnmatch.h"
 #include "apr_lib.h"
 
@@ -390,7 +391,8 @@ static const char *cmd_filter(cmd_parms *cmd, void *mconfig,
         return err;
     h->handler = handler;
     name = apr_pstrdup(cmd->pool, name ? name : handler);
-    ap_str_tolower((char *)name);
+    mp_register_filter(name, cmd->info != NULL);
+    ap_str_tolower((char *)name);     /* as Apache keys its filters */
     apr_hash_set(filters, name, APR_HASH_KEY_STRING, h);
     return NULL;
 }

@@ -49,6 +49,8 @@ mp_context *mp_context_get(request_rec *r, int create)
         ctx = apr_pcalloc(r->pool, sizeof(*ctx));
         ctx->r = r;
         ctx->added = apr_hash_make(r->pool);
+        ctx->input_filters = apr_hash_make(r->pool);
+        ctx->output_filters = apr_hash_make(r->pool);
         ap_set_module_config(r->request_config, &python_module, ctx);
         apr_pool_cleanup_register(r->pool, ctx, context_cleanup,
                                   apr_pool_cleanup_null);

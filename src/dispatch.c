@@ -18,9 +18,8 @@ static const char *directory_of_filename(request_rec *r)
     return ap_make_dirstr_parent(r->pool, r->filename);
 }
 
-/* directives.md 5.1: which interpreter a phase runs in. */
-static const char *interpreter_name(request_rec *r, const mp_dir_config *conf,
-                                    const mp_handler *first)
+const char *mp_interpreter_name(request_rec *r, const mp_dir_config *conf,
+                                const mp_handler *first)
 {
     if (conf->interpreter)
         return conf->interpreter;
@@ -117,7 +116,7 @@ int mp_run_phase(request_rec *r, const char *phase)
     added = mp_context_added(ctx, phase, 1);
     first = configured ? &APR_ARRAY_IDX(configured, 0, mp_handler)
                        : &APR_ARRAY_IDX(added, 0, mp_handler);
-    if (!(in = mp_interp_acquire(interpreter_name(r, conf, first)))) {
+    if (!(in = mp_interp_acquire(mp_interpreter_name(r, conf, first)))) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "mod_python: no usable Python interpreter for %s", phase);
         return HTTP_INTERNAL_SERVER_ERROR;

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "context.h"
 #include "dispatch.h"
+#include "filter.h"
 #include "interpreters.h"
 
 #define INIT_RAN_NOTE "python_init_ran"
@@ -132,6 +133,7 @@ static void register_hooks(apr_pool_t *p)
      * settle the type of every file with a known extension. */
     static const char *const type_modules[] = { "mod_mime.c", NULL };
 
+    mp_register_request_filters();
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_read_request(post_read_request, NULL, NULL, APR_HOOK_MIDDLE);

@@ -10,6 +10,7 @@
 #include "connection.h"
 #include "convert.h"
 #include "errors.h"
+#include "filter.h"
 #include "finfo.h"
 #include "hlist.h"
 #include "server.h"
@@ -286,16 +287,33 @@ static PyObject *req_add_handler(mp_request *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* Adds a filter by name: one this request registered with
+ * register_*_filter() runs through MOD_PYTHON, any other is Apache's. */
 static PyObject *add_filter(mp_request *self, PyObject *args, int input)
 {
     request_rec *r = live(self);
-    const char *name;
+    mp_context *ctx;
+    const mp_handler *reg;
+    mp_filter_ctx *fctx = NULL;
+    char *name;
+
     if (!r || !PyArg_ParseTuple(args, "s:add_filter", &name))
         return NULL;
+    name = apr_pstrdup(r->pool, name);
+    ap_str_tolower(name);
+    ctx = mp_context_get(r, 1);
+    reg = apr_hash_get(input ? ctx->input_filters : ctx->output_filters, name,
+                       APR_HASH_KEY_STRING);
+    if (reg) {
+        fctx = apr_pcalloc(r->pool, sizeof(*fctx));
+        fctx->reg = reg;
+        fctx->name = "mod_python";
+        name = MP_REQUEST_FILTER;
+    }
     if (input)
-        ap_add_input_filter(name, NULL, r, r->connection);
+        ap_add_input_filter(name, fctx, r, r->connection);
     else
-        ap_add_output_filter(name, NULL, r, r->connection);
+        ap_add_output_filter(name, fctx, r, r->connection);
     Py_RETURN_NONE;
 }
 
@@ -309,11 +327,34 @@ static PyObject *req_add_output_filter(mp_request *self, PyObject *args)
     return add_filter(self, args, 0);
 }
 
-static PyObject *req_register_filter(mp_request *self, PyObject *args)
+static PyObject *register_filter(mp_request *self, PyObject *args, int input)
 {
-    PyErr_SetString(PyExc_NotImplementedError,
-                    "per-request Python filters are not available yet");
-    return NULL;
+    request_rec *r = live(self);
+    const char *name, *handler, *dir = NULL;
+    mp_handler *h;
+    char *key;
+
+    if (!r || !PyArg_ParseTuple(args, "ss|z:register_filter", &name, &handler, &dir))
+        return NULL;
+    h = apr_pcalloc(r->pool, sizeof(*h));
+    h->handler = apr_pstrdup(r->pool, handler);
+    h->directory = dir ? mp_canonical_directory(r->pool, dir) : NULL;
+    key = apr_pstrdup(r->pool, name);
+    ap_str_tolower(key);
+    apr_hash_set(input ? mp_context_get(r, 1)->input_filters
+                       : mp_context_get(r, 1)->output_filters,
+                 key, APR_HASH_KEY_STRING, h);
+    Py_RETURN_NONE;
+}
+
+static PyObject *req_register_input_filter(mp_request *self, PyObject *args)
+{
+    return register_filter(self, args, 1);
+}
+
+static PyObject *req_register_output_filter(mp_request *self, PyObject *args)
+{
+    return register_filter(self, args, 0);
 }
 
 static PyObject *req_register_cleanup(mp_request *self, PyObject *args)
@@ -509,8 +550,8 @@ static PyMethodDef req_methods[] = {
     {"add_handler", (PyCFunction)req_add_handler, METH_VARARGS, NULL},
     {"add_input_filter", (PyCFunction)req_add_input_filter, METH_VARARGS, NULL},
     {"add_output_filter", (PyCFunction)req_add_output_filter, METH_VARARGS, NULL},
-    {"register_input_filter", (PyCFunction)req_register_filter, METH_VARARGS, NULL},
-    {"register_output_filter", (PyCFunction)req_register_filter, METH_VARARGS, NULL},
+    {"register_input_filter", (PyCFunction)req_register_input_filter, METH_VARARGS, NULL},
+    {"register_output_filter", (PyCFunction)req_register_output_filter, METH_VARARGS, NULL},
     {"register_cleanup", (PyCFunction)req_register_cleanup, METH_VARARGS, NULL},
     {"allow_methods", (PyCFunction)req_allow_methods, METH_VARARGS, NULL},
     {"get_basic_auth_pw", (PyCFunction)req_get_basic_auth_pw, METH_NOARGS, NULL},

@@ -16,6 +16,8 @@ typedef struct {
     request_rec *r;
     mp_object_node *objects;
     apr_hash_t *added;          /* phase -> array of mp_handler */
+    apr_hash_t *input_filters;  /* req.register_input_filter(): name -> mp_handler */
+    apr_hash_t *output_filters;
 } mp_context;
 
 /* The request's context; created (with its pool cleanup) when create. */

@@ -2,7 +2,7 @@
 #ifndef MP_DISPATCH_H
 #define MP_DISPATCH_H
 
-#include "mod_python.h"
+#include "config.h"
 
 #define MP_PHASE_POST_READ_REQUEST "PythonPostReadRequestHandler"
 #define MP_PHASE_TRANS             "PythonTransHandler"
@@ -19,6 +19,10 @@
 
 /* Runs the Python handlers of a phase for r; DECLINED when it has none. */
 int mp_run_phase(request_rec *r, const char *phase);
+
+/* directives.md 5.1: the interpreter for handlers led by `first`. */
+const char *mp_interpreter_name(request_rec *r, const mp_dir_config *conf,
+                                const mp_handler *first);
 
 /* True when r has handlers for the phase (configured or added). */
 int mp_phase_has_handlers(request_rec *r, const char *phase);

@@ -1,0 +1,150 @@
+/* Python input and output filters: the Apache side.
+ *
+ * A PythonInputFilter/PythonOutputFilter directive registers an Apache
+ * filter of its name; req.register_*_filter() registrations go through
+ * the MOD_PYTHON filter with their registration as context.  Each
+ * invocation hands an mp_filter to the interpreter's FilterDispatch. */
+#include "filter.h"
+#include "context.h"
+#include "dispatch.h"
+#include "errors.h"
+#include "interpreters.h"
+
+/* The filter's state, looked up from the configuration on first use;
+ * NULL when the request's configuration does not register it. */
+static mp_filter_ctx *filter_ctx(ap_filter_t *f, int is_input)
+{
+    const mp_dir_config *conf;
+    const mp_handler *reg;
+    mp_filter_ctx *ctx = f->ctx;
+
+    if (ctx || !f->r)
+        return ctx;
+    conf = mp_dir_config_of(f->r);
+    reg = apr_hash_get(is_input ? conf->input_filters : conf->output_filters,
+                       f->frec->name, APR_HASH_KEY_STRING);
+    if (!reg)
+        return NULL;
+    ctx = apr_pcalloc(f->r->pool, sizeof(*ctx));
+    ctx->reg = reg;
+    ctx->name = f->frec->name;
+    f->ctx = ctx;
+    return ctx;
+}
+
+/* Runs the Python callable once over (bb_in -> bb_out); returns 0, or -1
+ * when Python could not be reached (logged). */
+static int run_python(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigade *bb_in,
+                      apr_bucket_brigade *bb_out, int is_input, ap_input_mode_t mode,
+                      apr_read_type_e block, apr_off_t readbytes, int *eos_seen,
+                      int *closed)
+{
+    request_rec *r = f->r;
+    mp_interp *in = mp_interp_acquire(mp_interpreter_name(r, mp_dir_config_of(r), ctx->reg));
+    mp_filter *filter;
+    PyObject *result = NULL;
+
+    if (!in) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "mod_python: no usable Python interpreter for filter %s", ctx->name);
+        return -1;
+    }
+    filter = (mp_filter *)mp_filter_object(f, ctx, bb_in, bb_out, is_input);
+    if (filter) {
+        filter->mode = mode;
+        filter->block = block;
+        filter->readbytes = readbytes;
+        result = PyObject_CallMethod(in->callback, "FilterDispatch", "O", filter);
+        *eos_seen = filter->eos_seen;
+        *closed = filter->closed;
+        mp_filter_invalidate(filter);
+        Py_DECREF(filter);
+    }
+    if (!result)
+        mp_log_python_error(r->server, ctx->name);
+    Py_XDECREF(result);
+    mp_interp_release(in);
+    return result ? 0 : -1;
+}
+
+static int brigade_has_eos(apr_bucket_brigade *bb)
+{
+    apr_bucket *b;
+    for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb); b = APR_BUCKET_NEXT(b))
+        if (APR_BUCKET_IS_EOS(b))
+            return 1;
+    return 0;
+}
+
+static apr_status_t output_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    mp_filter_ctx *ctx = filter_ctx(f, 0);
+    apr_bucket_brigade *out;
+    int eos_seen = 0, closed = 0;
+    apr_status_t rc;
+
+    if (!ctx) {
+        ap_remove_output_filter(f);
+        return ap_pass_brigade(f->next, bb);
+    }
+    if (ctx->disabled)
+        return ap_pass_brigade(f->next, bb);
+    out = apr_brigade_create(f->r->pool, f->c->bucket_alloc);
+    if (run_python(f, ctx, bb, out, 0, AP_MODE_READBYTES, APR_BLOCK_READ, 0,
+                   &eos_seen, &closed) < 0)
+        ctx->disabled = 1;
+    if (ctx->disabled) {
+        /* After an error the rest of the response passes unfiltered. */
+        APR_BRIGADE_CONCAT(out, bb);
+    }
+    else if (!closed && (eos_seen || brigade_has_eos(bb))) {
+        /* The stream ended but the callable did not close(): end it. */
+        APR_BRIGADE_INSERT_TAIL(out, apr_bucket_eos_create(f->c->bucket_alloc));
+    }
+    apr_brigade_cleanup(bb);
+    rc = APR_BRIGADE_EMPTY(out) ? APR_SUCCESS : ap_pass_brigade(f->next, out);
+    apr_brigade_destroy(out);
+    return rc;
+}
+
+static apr_status_t input_filter(ap_filter_t *f, apr_bucket_brigade *bb,
+                                 ap_input_mode_t mode, apr_read_type_e block,
+                                 apr_off_t readbytes)
+{
+    mp_filter_ctx *ctx = filter_ctx(f, 1);
+    apr_bucket_brigade *in;
+    int eos_seen = 0, closed = 0;
+
+    if (!ctx) {
+        ap_remove_input_filter(f);
+        return ap_get_brigade(f->next, bb, mode, block, readbytes);
+    }
+    /* Only plain reads can be filtered; INIT, EXHAUSTIVE, SPECULATIVE pass. */
+    if (ctx->disabled || (mode != AP_MODE_READBYTES && mode != AP_MODE_GETLINE))
+        return ap_get_brigade(f->next, bb, mode, block, readbytes);
+    in = apr_brigade_create(f->r->pool, f->c->bucket_alloc);
+    if (run_python(f, ctx, in, bb, 1, mode, block, readbytes, &eos_seen, &closed) < 0)
+        ctx->disabled = 1;
+    if (ctx->disabled)
+        APR_BRIGADE_CONCAT(bb, in);
+    else if (eos_seen && !closed)
+        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(f->c->bucket_alloc));
+    apr_brigade_destroy(in);
+    if (ctx->disabled && APR_BRIGADE_EMPTY(bb))
+        return ap_get_brigade(f->next, bb, mode, block, readbytes);
+    return APR_SUCCESS;
+}
+
+void mp_register_filter(const char *name, int is_input)
+{
+    if (is_input)
+        ap_register_input_filter(name, input_filter, NULL, AP_FTYPE_RESOURCE);
+    else
+        ap_register_output_filter(name, output_filter, NULL, AP_FTYPE_RESOURCE);
+}
+
+void mp_register_request_filters(void)
+{
+    mp_register_filter(MP_REQUEST_FILTER, 1);
+    mp_register_filter(MP_REQUEST_FILTER, 0);
+}

@@ -1,0 +1,343 @@
+/* mp_filter: what a Python filter callable (or SSI code) works with.
+ *
+ * Reading takes data from bb_in (for input filters, fetched from the next
+ * filter on demand); writing appends to bb_out, which flush() and close()
+ * hand to the next output filter.  read() returns None at end of stream. */
+#include "filter.h"
+#include "context.h"
+#include "request.h"
+
+PyObject *mp_filter_object(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigade *bb_in,
+                           apr_bucket_brigade *bb_out, int is_input)
+{
+    mp_filter *self;
+    PyObject *req = mp_context_request(f->r);
+
+    if (!req || !(self = PyObject_New(mp_filter, &mp_filter_type)))
+        return NULL;
+    self->f = f;
+    self->ctx = ctx;
+    self->bb_in = bb_in;
+    self->bb_out = bb_out;
+    self->mode = AP_MODE_READBYTES;
+    self->block = APR_BLOCK_READ;
+    self->readbytes = 0;
+    self->req = Py_NewRef(req);
+    self->name = ctx ? ctx->name : f->frec->name;
+    self->is_input = is_input;
+    self->closed = self->eos_seen = 0;
+    self->softspace = 0;
+    return (PyObject *)self;
+}
+
+void mp_filter_invalidate(mp_filter *self)
+{
+    self->f = NULL;
+}
+
+static void filter_dealloc(mp_filter *self)
+{
+    Py_XDECREF(self->req);
+    PyObject_Free(self);
+}
+
+/* The live filter, or NULL with an exception set. */
+static ap_filter_t *usable(mp_filter *self)
+{
+    if (!self->f)
+        PyErr_SetString(PyExc_RuntimeError, "filter used after its invocation ended");
+    else if (self->closed)
+        PyErr_SetString(PyExc_ValueError, "I/O operation on closed filter");
+    else
+        return self->f;
+    return NULL;
+}
+
+/* Passes bb_out to the next output filter (without the GIL). */
+static apr_status_t pass_out(mp_filter *self)
+{
+    apr_status_t rc;
+    if (self->is_input || !self->ctx)
+        return APR_SUCCESS;     /* input and SSI output is returned, not passed */
+    Py_BEGIN_ALLOW_THREADS
+    rc = ap_pass_brigade(self->f->next, self->bb_out);
+    apr_brigade_cleanup(self->bb_out);
+    Py_END_ALLOW_THREADS
+    return rc;
+}
+
+/* ---------------------------------------------------------------------
+ * Reading
+ */
+
+/* Input filters: fetch a brigade from upstream when ours is empty. */
+static int fetch_input(mp_filter *self)
+{
+    apr_status_t rc;
+    if (!self->is_input || self->eos_seen || !APR_BRIGADE_EMPTY(self->bb_in))
+        return 0;
+    Py_BEGIN_ALLOW_THREADS
+    rc = ap_get_brigade(self->f->next, self->bb_in, self->mode, self->block,
+                        self->readbytes);
+    Py_END_ALLOW_THREADS
+    if (rc != APR_SUCCESS && !APR_STATUS_IS_EAGAIN(rc)) {
+        PyErr_SetString(PyExc_OSError, "Input filter read error");
+        return -1;
+    }
+    return 0;
+}
+
+/* Moves up to limit bytes (all if limit < 0), stopping after a newline
+ * when line is set, from bb_in into a bytes object; None at EOS. */
+static PyObject *gather(mp_filter *self, Py_ssize_t limit, int line)
+{
+    PyObject *chunks = PyList_New(0), *sep, *result;
+    Py_ssize_t total = 0;
+    int done = 0;
+
+    if (!chunks)
+        return NULL;
+    while (!done && !APR_BRIGADE_EMPTY(self->bb_in) && (limit < 0 || total < limit)) {
+        apr_bucket *b = APR_BRIGADE_FIRST(self->bb_in);
+        const char *data;
+        apr_size_t n;
+        PyObject *chunk;
+
+        if (APR_BUCKET_IS_EOS(b)) {
+            self->eos_seen = 1;
+            apr_bucket_delete(b);
+            break;
+        }
+        if (APR_BUCKET_IS_METADATA(b)) {
+            apr_bucket_delete(b);       /* flushes are ours to make */
+            continue;
+        }
+        if (apr_bucket_read(b, &data, &n, APR_BLOCK_READ) != APR_SUCCESS) {
+            Py_DECREF(chunks);
+            PyErr_SetString(PyExc_OSError, "Filter read error");
+            return NULL;
+        }
+        if (line) {
+            const char *nl = memchr(data, '\n', n);
+            if (nl) {
+                n = nl - data + 1;
+                done = 1;
+            }
+        }
+        if (limit >= 0 && (Py_ssize_t)n > limit - total) {
+            n = limit - total;
+            done = 1;
+        }
+        if (n < b->length && apr_bucket_split(b, n) != APR_SUCCESS) {
+            Py_DECREF(chunks);
+            return PyErr_NoMemory();
+        }
+        chunk = PyBytes_FromStringAndSize(data, n);
+        if (!chunk || PyList_Append(chunks, chunk) < 0) {
+            Py_XDECREF(chunk);
+            Py_DECREF(chunks);
+            return NULL;
+        }
+        Py_DECREF(chunk);
+        total += n;
+        apr_bucket_delete(b);
+    }
+    if (!total && self->eos_seen) {
+        Py_DECREF(chunks);
+        Py_RETURN_NONE;
+    }
+    sep = PyBytes_FromStringAndSize("", 0);
+    result = sep ? PyObject_CallMethod(sep, "join", "O", chunks) : NULL;
+    Py_XDECREF(sep);
+    Py_DECREF(chunks);
+    return result;
+}
+
+static PyObject *read_common(mp_filter *self, PyObject *args, int line)
+{
+    Py_ssize_t limit = -1;
+    if (!PyArg_ParseTuple(args, line ? "|n:readline" : "|n:read", &limit) || !usable(self))
+        return NULL;
+    if (fetch_input(self) < 0)
+        return NULL;
+    return gather(self, limit, line);
+}
+
+static PyObject *filter_read(mp_filter *self, PyObject *args)
+{
+    return read_common(self, args, 0);
+}
+
+static PyObject *filter_readline(mp_filter *self, PyObject *args)
+{
+    return read_common(self, args, 1);
+}
+
+/* ---------------------------------------------------------------------
+ * Writing
+ */
+
+static PyObject *filter_write(mp_filter *self, PyObject *args)
+{
+    Py_buffer data;
+    ap_filter_t *f;
+    if (!PyArg_ParseTuple(args, "s*:write", &data))
+        return NULL;
+    if ((f = usable(self)) && data.len) {
+        apr_bucket *b = apr_bucket_heap_create(data.buf, data.len, NULL,
+                                               f->c->bucket_alloc);
+        APR_BRIGADE_INSERT_TAIL(self->bb_out, b);
+    }
+    PyBuffer_Release(&data);
+    if (!f)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *filter_flush(mp_filter *self, PyObject *unused)
+{
+    ap_filter_t *f = usable(self);
+    if (!f)
+        return NULL;
+    APR_BRIGADE_INSERT_TAIL(self->bb_out, apr_bucket_flush_create(f->c->bucket_alloc));
+    if (pass_out(self) != APR_SUCCESS) {
+        PyErr_SetString(PyExc_OSError, "Flush failed.");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *filter_close(mp_filter *self, PyObject *unused)
+{
+    apr_status_t rc;
+    if (self->closed)
+        Py_RETURN_NONE;
+    if (!usable(self))
+        return NULL;
+    APR_BRIGADE_INSERT_TAIL(self->bb_out, apr_bucket_eos_create(self->f->c->bucket_alloc));
+    self->closed = 1;
+    rc = pass_out(self);
+    if (rc != APR_SUCCESS) {
+        PyErr_SetString(PyExc_OSError, "Flush failed.");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* True if the brigade ends the stream. */
+static int has_eos(apr_bucket_brigade *bb)
+{
+    return !APR_BRIGADE_EMPTY(bb) && APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(bb));
+}
+
+/* Everything from upstream goes on unchanged: an output filter hands
+ * the brigade it was given to the next filter; an input filter fetches
+ * straight into the brigade it returns. */
+static PyObject *filter_pass_on(mp_filter *self, PyObject *unused)
+{
+    apr_status_t rc;
+    if (!usable(self))
+        return NULL;
+    if (self->is_input) {
+        APR_BRIGADE_CONCAT(self->bb_out, self->bb_in);
+        Py_BEGIN_ALLOW_THREADS
+        rc = ap_get_brigade(self->f->next, self->bb_out, self->mode, self->block,
+                            self->readbytes);
+        Py_END_ALLOW_THREADS
+    }
+    else {
+        APR_BRIGADE_CONCAT(self->bb_out, self->bb_in);
+        self->closed = has_eos(self->bb_out);
+        rc = pass_out(self);
+    }
+    if (self->is_input)
+        self->closed = has_eos(self->bb_out);
+    if (rc != APR_SUCCESS) {
+        PyErr_SetString(PyExc_OSError, self->is_input ? "Input filter read error"
+                                                      : "Flush failed.");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *filter_disable(mp_filter *self, PyObject *unused)
+{
+    if (self->ctx)
+        self->ctx->disabled = 1;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef filter_methods[] = {
+    {"read", (PyCFunction)filter_read, METH_VARARGS, "read(length=-1) -> bytes or None"},
+    {"readline", (PyCFunction)filter_readline, METH_VARARGS, NULL},
+    {"write", (PyCFunction)filter_write, METH_VARARGS, NULL},
+    {"flush", (PyCFunction)filter_flush, METH_NOARGS, NULL},
+    {"close", (PyCFunction)filter_close, METH_NOARGS, NULL},
+    {"pass_on", (PyCFunction)filter_pass_on, METH_NOARGS, NULL},
+    {"disable", (PyCFunction)filter_disable, METH_NOARGS, NULL},
+    {NULL}
+};
+
+/* ---------------------------------------------------------------------
+ * Attributes
+ */
+
+#define F(o) ((mp_filter *)(o))
+
+static PyObject *get_closed(PyObject *o, void *c) { return PyLong_FromLong(F(o)->closed); }
+static PyObject *get_is_input(PyObject *o, void *c) { return PyLong_FromLong(F(o)->is_input); }
+static PyObject *get_req(PyObject *o, void *c) { return Py_NewRef(F(o)->req); }
+static PyObject *get_name(PyObject *o, void *c) { return PyUnicode_FromString(F(o)->name); }
+static PyObject *get_handler(PyObject *o, void *c)
+{
+    return F(o)->ctx ? PyUnicode_FromString(F(o)->ctx->reg->handler) : Py_NewRef(Py_None);
+}
+static PyObject *get_dir(PyObject *o, void *c)
+{
+    const char *dir = F(o)->ctx && F(o)->f
+                      ? mp_handler_directory(F(o)->ctx->reg, F(o)->f->r) : NULL;
+    return dir ? PyUnicode_FromString(dir) : Py_NewRef(Py_None);
+}
+static PyObject *get_softspace(PyObject *o, void *c) { return PyLong_FromLong(F(o)->softspace); }
+static int set_softspace(PyObject *o, PyObject *value, void *c)
+{
+    if (!value) {
+        PyErr_SetString(PyExc_AttributeError, "can't delete filter attributes");
+        return -1;
+    }
+    F(o)->softspace = PyObject_IsTrue(value);
+    return F(o)->softspace < 0 ? -1 : 0;
+}
+
+static PyGetSetDef filter_getset[] = {
+    {"closed", get_closed, NULL, NULL, NULL},
+    {"is_input", get_is_input, NULL, NULL, NULL},
+    {"req", get_req, NULL, NULL, NULL},
+    {"name", get_name, NULL, NULL, NULL},
+    {"handler", get_handler, NULL, NULL, NULL},
+    {"dir", get_dir, NULL, NULL, NULL},
+    {"softspace", get_softspace, set_softspace, NULL, NULL},
+    {NULL}
+};
+
+static int filter_setattr(PyObject *o, PyObject *name, PyObject *value)
+{
+    if (!value) {
+        PyErr_SetString(PyExc_AttributeError, "can't delete filter attributes");
+        return -1;
+    }
+    return PyObject_GenericSetAttr(o, name, value);
+}
+
+PyTypeObject mp_filter_type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "mp_filter",
+    .tp_basicsize = sizeof(mp_filter),
+    .tp_dealloc = (destructor)filter_dealloc,
+    .tp_getattro = PyObject_GenericGetAttr,
+    .tp_setattro = filter_setattr,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A Python filter's view of its data",
+    .tp_methods = filter_methods,
+    .tp_getset = filter_getset,
+};
