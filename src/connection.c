@@ -11,8 +11,16 @@ PyObject *mp_conn_object(conn_rec *c)
         self->rec = c;
         self->notes = NULL;
         self->hlist = NULL;
+        self->bb = NULL;
     }
     return (PyObject *)self;
+}
+
+void mp_conn_invalidate(mp_conn *self)
+{
+    self->rec = NULL;
+    Py_CLEAR(self->notes);      /* the notes table refers back to us */
+    Py_CLEAR(self->hlist);
 }
 
 static void conn_dealloc(mp_conn *self)
@@ -40,8 +48,143 @@ static PyObject *conn_log_error(mp_conn *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* ---------------------------------------------------------------------
+ * Raw I/O, for connection handlers
+ */
+
+static apr_bucket_brigade *brigade(mp_conn *self)
+{
+    if (!self->bb)
+        self->bb = apr_brigade_create(self->rec->pool, self->rec->bucket_alloc);
+    return self->bb;
+}
+
+/* One ap_get_brigade() into the bytes gathered so far; 1 at end of
+ * stream, 0 otherwise, -1 on error (OSError set). */
+static int fetch(mp_conn *self, ap_input_mode_t mode, apr_off_t want, PyObject *chunks)
+{
+    apr_bucket_brigade *bb = brigade(self);
+    apr_status_t rc;
+    apr_bucket *b;
+    int eos = 0;
+
+    Py_BEGIN_ALLOW_THREADS
+    rc = ap_get_brigade(self->rec->input_filters, bb, mode, APR_BLOCK_READ, want);
+    Py_END_ALLOW_THREADS
+    if (APR_STATUS_IS_EOF(rc)) {
+        apr_brigade_cleanup(bb);
+        return 1;
+    }
+    if (rc != APR_SUCCESS) {
+        apr_brigade_cleanup(bb);
+        PyErr_SetString(PyExc_OSError, "Connection read error");
+        return -1;
+    }
+    eos = APR_BRIGADE_EMPTY(bb);
+    for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb); b = APR_BUCKET_NEXT(b)) {
+        const char *data;
+        apr_size_t n;
+        PyObject *chunk;
+        if (APR_BUCKET_IS_EOS(b)) {
+            eos = 1;
+            break;
+        }
+        if (APR_BUCKET_IS_METADATA(b))
+            continue;
+        if (apr_bucket_read(b, &data, &n, APR_BLOCK_READ) != APR_SUCCESS) {
+            apr_brigade_cleanup(bb);
+            PyErr_SetString(PyExc_OSError, "Connection read error");
+            return -1;
+        }
+        chunk = PyBytes_FromStringAndSize(data, n);
+        if (!chunk || PyList_Append(chunks, chunk) < 0) {
+            Py_XDECREF(chunk);
+            apr_brigade_cleanup(bb);
+            return -1;
+        }
+        Py_DECREF(chunk);
+    }
+    apr_brigade_cleanup(bb);
+    return eos;
+}
+
+/* bytes of the gathered chunks, or None when nothing came before EOF. */
+static PyObject *joined(PyObject *chunks)
+{
+    PyObject *empty, *result;
+    if (!PyList_GET_SIZE(chunks))
+        Py_RETURN_NONE;
+    if (!(empty = PyBytes_FromStringAndSize("", 0)))
+        return NULL;
+    result = PyObject_CallMethod(empty, "join", "O", chunks);
+    Py_DECREF(empty);
+    return result;
+}
+
+static PyObject *read_common(mp_conn *self, PyObject *args, int line)
+{
+    long length = 0;
+    PyObject *chunks, *result = NULL;
+    int rc;
+
+    if (!PyArg_ParseTuple(args, line ? "|l:readline" : "|l:read", &length) || !alive(self))
+        return NULL;
+    if (!(chunks = PyList_New(0)))
+        return NULL;
+    do {
+        rc = fetch(self, line ? AP_MODE_GETLINE : AP_MODE_READBYTES,
+                   length > 0 ? length : HUGE_STRING_LEN, chunks);
+        /* -1 reads until the client closes the connection. */
+    } while (rc == 0 && length == -1 && !line);
+    if (rc >= 0)
+        result = joined(chunks);
+    Py_DECREF(chunks);
+    return result;
+}
+
+static PyObject *conn_read(mp_conn *self, PyObject *args)
+{
+    return read_common(self, args, 0);
+}
+
+static PyObject *conn_readline(mp_conn *self, PyObject *args)
+{
+    return read_common(self, args, 1);
+}
+
+static PyObject *conn_write(mp_conn *self, PyObject *args)
+{
+    Py_buffer data;
+    apr_bucket_brigade *bb;
+    apr_status_t rc;
+
+    if (!PyArg_ParseTuple(args, "s*:write", &data))
+        return NULL;
+    if (!alive(self)) {
+        PyBuffer_Release(&data);
+        return NULL;
+    }
+    bb = brigade(self);
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_heap_create(data.buf, data.len, NULL,
+                                                       self->rec->bucket_alloc));
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_flush_create(self->rec->bucket_alloc));
+    PyBuffer_Release(&data);
+    Py_BEGIN_ALLOW_THREADS
+    rc = ap_pass_brigade(self->rec->output_filters, bb);
+    apr_brigade_cleanup(bb);
+    Py_END_ALLOW_THREADS
+    if (rc != APR_SUCCESS) {
+        PyErr_SetString(PyExc_OSError, "Write failed, client closed connection.");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef conn_methods[] = {
     {"log_error", (PyCFunction)conn_log_error, METH_VARARGS, NULL},
+    {"read", (PyCFunction)conn_read, METH_VARARGS, "read(length=0) -> bytes or None"},
+    {"readline", (PyCFunction)conn_readline, METH_VARARGS, NULL},
+    {"write", (PyCFunction)conn_write, METH_VARARGS, NULL},
     {NULL}
 };
 

@@ -2,6 +2,7 @@
  * the request to the interpreter's HandlerDispatch, and maps the result. */
 #include "dispatch.h"
 #include "config.h"
+#include "connection.h"
 #include "context.h"
 #include "errors.h"
 #include "hlist.h"
@@ -47,11 +48,11 @@ int mp_phase_has_handlers(request_rec *r, const char *phase)
 }
 
 /* The int a handler list produced; anything else is a 500. */
-static int status_of(PyObject *result, request_rec *r, const char *phase)
+static int status_of(PyObject *result, server_rec *s, const char *phase)
 {
     int status;
     if (!result) {
-        mp_log_python_error(r->server, phase);
+        mp_log_python_error(s, phase);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     status = PyLong_Check(result) ? (int)PyLong_AsLong(result)
@@ -96,7 +97,7 @@ static int call_dispatcher(request_rec *r, mp_interp *in, const char *phase,
     req->hlist = saved_hlist;
     Py_XDECREF(hlist);
     Py_DECREF(req);
-    return status_of(result, r, phase);
+    return status_of(result, r->server, phase);
 }
 
 int mp_run_phase(request_rec *r, const char *phase)
@@ -122,6 +123,51 @@ int mp_run_phase(request_rec *r, const char *phase)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     status = call_dispatcher(r, in, phase, ext, configured, added);
+    mp_interp_release(in);
+    return status;
+}
+
+/* The interpreter for a connection handler: PythonInterpreter at server
+ * level, else the name of the server the connection arrived on. */
+static const char *connection_interpreter(conn_rec *c)
+{
+    const mp_server_config *sconf = mp_server_config_of(c->base_server);
+    const char *name = apr_table_get(sconf->directives, "PythonInterpreter");
+    if (name)
+        return name;
+    return c->base_server->server_hostname ? c->base_server->server_hostname
+                                           : MP_MAIN_INTERPRETER;
+}
+
+int mp_run_connection_handler(conn_rec *c)
+{
+    const mp_handler *h = mp_server_config_of(c->base_server)->connection_handler;
+    apr_array_header_t *list;
+    mp_interp *in;
+    mp_conn *conn;
+    int status = HTTP_INTERNAL_SERVER_ERROR;
+
+    if (!h)
+        return DECLINED;
+    if (!(in = mp_interp_acquire(connection_interpreter(c)))) {
+        ap_log_cerror(APLOG_MARK, APLOG_ERR, 0, c,
+                      "mod_python: no usable Python interpreter for PythonConnectionHandler");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    list = apr_array_make(c->pool, 1, sizeof(mp_handler));
+    *(mp_handler *)apr_array_push(list) = *h;
+    conn = (mp_conn *)mp_conn_object(c);
+    if (conn)
+        conn->hlist = mp_hlist_new((PyObject *)conn, NULL, list, NULL);
+    if (conn && conn->hlist)
+        status = status_of(PyObject_CallMethod(in->callback, "ConnectionDispatch", "O", conn),
+                           c->base_server, "PythonConnectionHandler");
+    else
+        mp_log_python_error(c->base_server, "PythonConnectionHandler");
+    if (conn) {
+        mp_conn_invalidate(conn);
+        Py_DECREF(conn);
+    }
     mp_interp_release(in);
     return status;
 }

@@ -3,6 +3,7 @@
  * needed; dispatch.c does the running. */
 #define MP_DECLARING_MODULE
 #include "mod_python.h"
+#include "http_connection.h"
 #include "apachemodule.h"
 #include "config.h"
 #include "context.h"
@@ -109,6 +110,11 @@ static int log_transaction(request_rec *r)
     return mp_run_phase(r, MP_PHASE_LOG);
 }
 
+static int process_connection(conn_rec *c)
+{
+    return mp_run_connection_handler(c);
+}
+
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                        server_rec *s)
 {
@@ -136,6 +142,7 @@ static void register_hooks(apr_pool_t *p)
     mp_register_request_filters();
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_process_connection(process_connection, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_read_request(post_read_request, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_translate_name(translate_name, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_header_parser(header_parser, NULL, NULL, APR_HOOK_MIDDLE);

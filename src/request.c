@@ -41,13 +41,9 @@ PyObject *mp_request_new(request_rec *r, mp_interp *interp)
 
 void mp_request_invalidate(mp_request *self)
 {
-    mp_conn *conn = (mp_conn *)self->connection;
-
     self->rec = NULL;
-    if (conn) {
-        conn->rec = NULL;
-        Py_CLEAR(conn->notes);      /* the notes table refers back to conn */
-    }
+    if (self->connection)
+        mp_conn_invalidate((mp_conn *)self->connection);
     /* These refer back to the request (tables keep their owner alive). */
     Py_CLEAR(self->headers_in);
     Py_CLEAR(self->headers_out);

@@ -9,10 +9,14 @@ typedef struct {
     conn_rec *rec;          /* NULL once its request is over */
     PyObject *notes;
     PyObject *hlist;
+    apr_bucket_brigade *bb;  /* for read/write, made on first use */
 } mp_conn;
 
 extern PyTypeObject mp_conn_type;
 
 PyObject *mp_conn_object(conn_rec *c);
+
+/* Cuts the object off its conn_rec (and breaks its reference cycles). */
+void mp_conn_invalidate(mp_conn *self);
 
 #endif

@@ -24,6 +24,9 @@ int mp_run_phase(request_rec *r, const char *phase);
 const char *mp_interpreter_name(request_rec *r, const mp_dir_config *conf,
                                 const mp_handler *first);
 
+/* Runs the PythonConnectionHandler of c's server; DECLINED without one. */
+int mp_run_connection_handler(conn_rec *c);
+
 /* True when r has handlers for the phase (configured or added). */
 int mp_phase_has_handlers(request_rec *r, const char *phase);
 
