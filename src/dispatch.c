@@ -27,7 +27,7 @@ const char *mp_interpreter_name(request_rec *r, const mp_dir_config *conf,
     if (MP_FLAG(conf->per_directory, 0))
         return r->filename ? directory_of_filename(r) : MP_MAIN_INTERPRETER;
     if (MP_FLAG(conf->per_directive, 0)) {
-        const char *dir = mp_handler_directory(first, r);
+        const char *dir = first ? mp_handler_directory(first, r) : NULL;
         return dir ? dir : MP_MAIN_INTERPRETER;
     }
     return r->server->server_hostname ? r->server->server_hostname

@@ -10,6 +10,7 @@
 #include "dispatch.h"
 #include "filter.h"
 #include "interpreters.h"
+#include "ssi.h"
 
 #define INIT_RAN_NOTE "python_init_ran"
 
@@ -120,6 +121,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
 {
     ap_add_version_component(pconf, "mod_python/" MP_VERSION);
     ap_add_version_component(pconf, "Python/" PY_VERSION);
+    mp_register_ssi();
     return OK;
 }
 

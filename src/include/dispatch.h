@@ -20,7 +20,8 @@
 /* Runs the Python handlers of a phase for r; DECLINED when it has none. */
 int mp_run_phase(request_rec *r, const char *phase);
 
-/* directives.md 5.1: the interpreter for handlers led by `first`. */
+/* directives.md 5.1: the interpreter for handlers led by `first`
+ * (NULL for SSI code, which has no directive). */
 const char *mp_interpreter_name(request_rec *r, const mp_dir_config *conf,
                                 const mp_handler *first);
 

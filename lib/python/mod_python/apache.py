@@ -743,14 +743,15 @@ class CallBack:
             namespace = req.ssi_globals = {}
         namespace["filter"] = filter
         namespace["__file__"] = req.filename
+        # Named apart from the page, whose own lines are not the code's.
+        where = "<#python %s in %s>" % (tag, req.filename)
         try:
             if tag == "eval":
-                value = eval(compile(code, str(req.filename), "eval"),
-                             namespace)
+                value = eval(compile(code, where, "eval"), namespace)
                 if value is not None:
                     filter.write(str(value))
             else:
-                exec(compile(code, str(req.filename), "exec"), namespace)
+                exec(compile(code, where, "exec"), namespace)
             filter.flush()
         except BaseException:
             self._filter_failed(filter, "%s %s" % (filter.name, req.filename),

@@ -1,0 +1,79 @@
+/* <!--#python exec="..." --> and <!--#python eval="..." --> in pages
+ * processed by mod_include: the code runs in the request's interpreter
+ * with `filter` bound to an mp_filter whose writes land in the page. */
+#include "ssi.h"
+#include "config.h"
+#include "dispatch.h"
+#include "errors.h"
+#include "filter.h"
+#include "interpreters.h"
+#include "mod_include.h"
+
+static APR_OPTIONAL_FN_TYPE(ap_ssi_get_tag_and_value) *get_tag_and_value;
+
+static apr_status_t refuse(include_ctx_t *ctx, ap_filter_t *f, apr_bucket_brigade *bb,
+                           const char *why)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, f->r, "%s in %s", why, f->r->filename);
+    SSI_CREATE_ERROR_BUCKET(ctx, f, bb);
+    return APR_SUCCESS;
+}
+
+static int run_code(ap_filter_t *f, apr_bucket_brigade *bb, const char *tag,
+                    const char *code)
+{
+    request_rec *r = f->r;
+    mp_interp *in = mp_interp_acquire(mp_interpreter_name(r, mp_dir_config_of(r), NULL));
+    mp_filter *filter;
+    PyObject *result = NULL;
+    int status = HTTP_INTERNAL_SERVER_ERROR;
+
+    if (!in)
+        return status;
+    /* SSI code has nothing to read: an empty brigade says so. */
+    filter = (mp_filter *)mp_filter_object(f, NULL, apr_brigade_create(r->pool, f->c->bucket_alloc),
+                                           bb, 0);
+    if (filter) {
+        result = PyObject_CallMethod(in->callback, "IncludeDispatch", "Oss", filter,
+                                     tag, code);
+        mp_filter_invalidate(filter);
+        Py_DECREF(filter);
+    }
+    if (result && PyLong_Check(result))
+        status = (int)PyLong_AsLong(result);
+    else
+        mp_log_python_error(r->server, "#python");
+    Py_XDECREF(result);
+    mp_interp_release(in);
+    return status;
+}
+
+static apr_status_t handle_python(include_ctx_t *ctx, ap_filter_t *f,
+                                  apr_bucket_brigade *bb)
+{
+    char *tag = NULL, *code = NULL;
+
+    if (!(ctx->flags & SSI_FLAG_PRINTING))
+        return APR_SUCCESS;             /* inside a false #if */
+    if (ctx->flags & SSI_FLAG_NO_EXEC)
+        return refuse(ctx, f, bb, "#python used but not allowed");
+    if (ctx->argc != 1)
+        return refuse(ctx, f, bb, "#python takes exactly one of exec= or eval=");
+    get_tag_and_value(ctx, &tag, &code, SSI_VALUE_DECODED);
+    if (!tag || !code || (strcmp(tag, "exec") && strcmp(tag, "eval")))
+        return refuse(ctx, f, bb, apr_psprintf(f->r->pool,
+                      "unexpected parameter \"%s\" to #python", tag ? tag : ""));
+    if (run_code(f, bb, tag, code) != OK)
+        SSI_CREATE_ERROR_BUCKET(ctx, f, bb);
+    return APR_SUCCESS;
+}
+
+void mp_register_ssi(void)
+{
+    APR_OPTIONAL_FN_TYPE(ap_register_include_handler) *register_handler =
+        APR_RETRIEVE_OPTIONAL_FN(ap_register_include_handler);
+
+    get_tag_and_value = APR_RETRIEVE_OPTIONAL_FN(ap_ssi_get_tag_and_value);
+    if (register_handler && get_tag_and_value)
+        register_handler("python", handle_python);
+}
