@@ -5,6 +5,7 @@
 #include "errors.h"
 #include "filter.h"
 #include "finfo.h"
+#include "mutex.h"
 #include "hlist.h"
 #include "connection.h"
 #include "request.h"
@@ -177,6 +178,9 @@ static PyMethodDef apache_functions[] = {
     {"exists_config_define", apache_exists_config_define, METH_VARARGS, NULL},
     {"stat", apache_stat, METH_VARARGS, "stat(fname, wanted) -> finfo"},
     {"register_cleanup", apache_register_cleanup, METH_VARARGS, NULL},
+    {"_global_lock", mp_global_lock, METH_VARARGS, "_global_lock(server, key, index=-1)"},
+    {"_global_trylock", mp_global_trylock, METH_VARARGS, NULL},
+    {"_global_unlock", mp_global_unlock, METH_VARARGS, NULL},
     {NULL}
 };
 

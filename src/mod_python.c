@@ -10,6 +10,7 @@
 #include "dispatch.h"
 #include "filter.h"
 #include "interpreters.h"
+#include "mutex.h"
 #include "ssi.h"
 
 #define INIT_RAN_NOTE "python_init_ran"
@@ -122,11 +123,15 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     ap_add_version_component(pconf, "mod_python/" MP_VERSION);
     ap_add_version_component(pconf, "Python/" PY_VERSION);
     mp_register_ssi();
-    return OK;
+    /* The first of the two start-up passes only checks the configuration. */
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
+        return OK;
+    return mp_mutexes_create(pconf, s);
 }
 
 static void child_init(apr_pool_t *pchild, server_rec *s)
 {
+    mp_mutexes_child_init(pchild);
     mp_python_start(pchild, s);
 }
 

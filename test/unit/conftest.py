@@ -90,6 +90,8 @@ def make_fake_apache():
     mod.stat = lambda fname, wanted: None
     mod.register_cleanup = (lambda interp, server, func, data=None:
                             mod.cleanups.append((interp, server, func, data)))
+    mod._global_lock = mod._global_trylock = mod._global_unlock = (
+        lambda server, key, index=-1: None)
     mod.MODULE_MAGIC_NUMBER_MAJOR = 20120211
     mod.MODULE_MAGIC_NUMBER_MINOR = 129
     for value, name in enumerate(("AP_CONN_UNKNOWN", "AP_CONN_CLOSE",

@@ -1,0 +1,153 @@
+/* Cross-process, cross-thread locks for sessions and caches.
+ *
+ * A fixed set of APR global mutexes, made in the parent after each
+ * configuration load and inherited by the children.  Keys are spread over
+ * mutexes 1..n-1 by a hash that is the same in every process (Python's
+ * str hash is salted per process); mutex 0 is kept for dbm files. */
+#include "mutex.h"
+#include "config.h"
+#include "server.h"
+#include "ap_mpm.h"
+#include "apr_global_mutex.h"
+#include "unixd.h"
+
+#define DEFAULT_LOCKS 8
+#define DEFAULT_DIRECTORY "/tmp"
+
+static apr_global_mutex_t **mutexes;
+static const char **lock_files;
+static int nlocks;
+
+/* How many concurrent clients the MPM allows: more mutexes are useless. */
+static int max_clients(int *procs, int *threads)
+{
+    *procs = *threads = 1;
+    ap_mpm_query(AP_MPMQ_MAX_DAEMONS, procs);
+    ap_mpm_query(AP_MPMQ_MAX_THREADS, threads);
+    if (*procs < 1)
+        *procs = 1;
+    if (*threads < 1)
+        *threads = 1;
+    return *procs * *threads;
+}
+
+int mp_mutexes_create(apr_pool_t *pconf, server_rec *s)
+{
+    const apr_table_t *options = mp_server_config_of(s)->options;
+    const char *dir = apr_table_get(options, "mod_python.mutex_directory");
+    const char *wanted = apr_table_get(options, "mod_python.mutex_locks");
+    int procs, threads, limit = max_clients(&procs, &threads), i;
+
+    nlocks = wanted && *wanted ? atoi(wanted) : DEFAULT_LOCKS;
+    if (nlocks > limit)
+        nlocks = limit;
+    if (nlocks < 1)
+        nlocks = 1;
+    dir = dir && *dir ? dir : DEFAULT_DIRECTORY;
+    ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                 "mod_python: Creating %d session mutexes based on %d max processes "
+                 "and %d max threads.", nlocks, procs, threads);
+    mutexes = apr_pcalloc(pconf, nlocks * sizeof(*mutexes));
+    lock_files = apr_pcalloc(pconf, nlocks * sizeof(*lock_files));
+    for (i = 0; i < nlocks; i++) {
+        apr_status_t rc;
+        lock_files[i] = apr_psprintf(pconf, "%s/mpmtx%d%d", dir, (int)getpid(), i);
+        rc = apr_global_mutex_create(&mutexes[i], lock_files[i], APR_LOCK_DEFAULT, pconf);
+        if (rc == APR_SUCCESS)
+            rc = ap_unixd_set_global_mutex_perms(mutexes[i]);
+        if (rc != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rc, s,
+                         "mod_python: cannot create global mutex %d (%s); "
+                         "check PythonOption mod_python.mutex_directory", i, lock_files[i]);
+            nlocks = i;
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return OK;
+}
+
+void mp_mutexes_child_init(apr_pool_t *pchild)
+{
+    int i;
+    for (i = 0; i < nlocks; i++)
+        apr_global_mutex_child_init(&mutexes[i], lock_files[i], pchild);
+}
+
+/* ---------------------------------------------------------------------
+ * The Python side
+ */
+
+/* FNV-1a over the UTF-8 of str(key): the same in every process. */
+static int index_for_key(PyObject *key)
+{
+    PyObject *text = PyObject_Str(key);
+    const char *s = text ? PyUnicode_AsUTF8(text) : NULL;
+    apr_uint32_t h = 2166136261u;
+    if (!s) {
+        Py_XDECREF(text);
+        return -1;
+    }
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    Py_DECREF(text);
+    return nlocks > 1 ? (int)(h % (apr_uint32_t)(nlocks - 1)) + 1 : 0;
+}
+
+/* The mutex _global_*(server, key, index=-1) asks for, or NULL (raised). */
+static apr_global_mutex_t *chosen(PyObject *args)
+{
+    PyObject *server, *key;
+    int index = -1;
+    if (!PyArg_ParseTuple(args, "OO|i", &server, &key, &index))
+        return NULL;
+    if (!PyObject_TypeCheck(server, &mp_server_type)) {
+        PyErr_SetString(PyExc_TypeError, "First argument must be a server object");
+        return NULL;
+    }
+    if (index == -1 && (index = index_for_key(key)) < 0)
+        return NULL;
+    if (index < 0 || index >= nlocks) {
+        PyErr_SetString(PyExc_ValueError,
+                        "Lock index is out of range for number of global mutex locks");
+        return NULL;
+    }
+    return mutexes[index];
+}
+
+PyObject *mp_global_lock(PyObject *module, PyObject *args)
+{
+    apr_global_mutex_t *m = chosen(args);
+    apr_status_t rc;
+    if (!m)
+        return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    rc = apr_global_mutex_lock(m);
+    Py_END_ALLOW_THREADS
+    if (rc != APR_SUCCESS)
+        return PyErr_Format(PyExc_ValueError, "Failed to acquire global mutex lock (%d)", rc);
+    Py_RETURN_NONE;
+}
+
+PyObject *mp_global_trylock(PyObject *module, PyObject *args)
+{
+    apr_global_mutex_t *m = chosen(args);
+    apr_status_t rc;
+    if (!m)
+        return NULL;
+    rc = apr_global_mutex_trylock(m);
+    if (rc == APR_SUCCESS)
+        Py_RETURN_TRUE;
+    if (APR_STATUS_IS_EBUSY(rc))
+        Py_RETURN_FALSE;
+    return PyErr_Format(PyExc_ValueError, "Failed to acquire global mutex lock (%d)", rc);
+}
+
+PyObject *mp_global_unlock(PyObject *module, PyObject *args)
+{
+    apr_global_mutex_t *m = chosen(args);
+    if (!m)
+        return NULL;
+    if (apr_global_mutex_unlock(m) != APR_SUCCESS)
+        return PyErr_Format(PyExc_ValueError, "Failed to release global mutex lock");
+    Py_RETURN_NONE;
+}
