@@ -1,0 +1,167 @@
+"""Threaded MPMs under load, across interpreters and graceful restarts:
+no crash, no wrong answer, memory that does not grow."""
+
+import http.client
+import os
+import re
+import subprocess
+import threading
+import time
+
+from helpers import HTTPD, code
+
+# Three directories, three interpreters; each answers with its own name
+# and a per-interpreter counter (module globals live per interpreter).
+STRESS_CONFIG = """
+<Directory @DOCROOT@>
+  SetHandler mod_python
+  Require all granted
+</Directory>
+<Directory @DOCROOT@/one>
+  PythonHandler app
+  PythonInterpreter one
+</Directory>
+<Directory @DOCROOT@/two>
+  PythonHandler app
+  PythonInterpreter two
+</Directory>
+<Directory @DOCROOT@/three>
+  PythonHandler app
+  PythonInterpreter three
+</Directory>
+"""
+
+APP = code("""
+    import threading
+    HITS = [0]
+    LOCK = threading.Lock()
+
+    def handler(req):
+        with LOCK:
+            HITS[0] += 1
+        body = "%s %s" % (req.interpreter, req.args)
+        req.write(body.encode() * 50)
+        return apache.OK
+""")
+
+DIRS = ("one", "two", "three")
+
+
+def stress_server(apache, mpm="event"):
+    files = {"%s/app.py" % d: APP for d in DIRS}
+    return apache(config=STRESS_CONFIG, files=files, mpm=mpm, loglevel="warn",
+                  main_config="StartServers 2\nServerLimit 2\nThreadsPerChild 8\n"
+                              "ThreadLimit 8\nMaxRequestWorkers 16\n"
+                              "MinSpareThreads 8\nMaxSpareThreads 16\n")
+
+
+def load(port, seconds, clients, stop=None):
+    """Clients cycling over the three interpreters; returns (ok, wrong)."""
+    deadline = time.time() + seconds
+    totals = {"ok": 0, "wrong": []}
+    lock = threading.Lock()
+
+    def expect(d, n):
+        return ("%s %s-%d" % (d, d, n)).encode() * 50
+
+    def one(conn, d, n):
+        conn.request("GET", "/%s/app.py?%s-%d" % (d, d, n))
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+
+    def client(k):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        ok, wrong, n = 0, [], 0
+        while time.time() < deadline and not (stop and stop.is_set()):
+            d = DIRS[(k + n) % 3]
+            n += 1
+            try:
+                try:
+                    status, body = one(conn, d, n)
+                except (http.client.RemoteDisconnected, ConnectionError):
+                    # A keep-alive connection closed under us (idle or a
+                    # graceful restart): retry once on a new one.
+                    conn.close()
+                    status, body = one(conn, d, n)
+            except (OSError, http.client.HTTPException) as exc:
+                wrong.append(repr(exc))
+                conn.close()
+                continue
+            if status == 200 and body == expect(d, n):
+                ok += 1
+            else:
+                wrong.append((status, body[:80]))
+        conn.close()
+        with lock:
+            totals["ok"] += ok
+            totals["wrong"] += wrong
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return totals["ok"], totals["wrong"]
+
+
+def assert_no_crash(log):
+    for bad in ("Segmentation fault", "Fatal Python error", "exit signal",
+                "Aborted", "python:error"):
+        assert bad not in log, bad
+
+
+def test_event_mpm_three_interpreters_32_clients(apache):
+    srv = stress_server(apache)
+    ok, wrong = load(srv.port, seconds=30, clients=32)
+    assert wrong == []
+    assert ok > 1000
+    assert_no_crash(srv.error_log())
+
+
+def rss_kb(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+    except (OSError, AttributeError):
+        return 0
+
+
+def children(pid):
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    if f.read().rsplit(")", 1)[1].split()[1] == str(pid):
+                        out.append(int(entry))
+            except OSError:
+                pass
+    return out
+
+
+def test_200_graceful_restarts_while_requests_flow(apache):
+    srv = stress_server(apache)
+    stop = threading.Event()
+    result = {}
+    worker = threading.Thread(target=lambda: result.update(
+        zip(("ok", "wrong"), load(srv.port, 600, 8, stop))))
+    worker.start()
+    parent_rss, child_rss = [], []
+    try:
+        for i in range(200):
+            subprocess.run([HTTPD, "-f", srv.conf_path, "-k", "graceful"], check=True,
+                           capture_output=True, env=srv._env())
+            time.sleep(0.25)
+            if i in (20, 199):
+                time.sleep(1)       # let the new generation settle
+                parent_rss.append(rss_kb(srv.pid))
+                child_rss.append(max(rss_kb(c) for c in children(srv.pid)))
+    finally:
+        stop.set()
+        worker.join()
+    assert result["wrong"] == []
+    assert result["ok"] > 1000
+    assert_no_crash(srv.error_log())
+    # The parent reloads the module 180 more times; children are new ones.
+    assert parent_rss[1] - parent_rss[0] < 4096, parent_rss
+    assert child_rss[1] - child_rss[0] < 4096, child_rss
