@@ -69,12 +69,15 @@ static apr_size_t take_buffered(mp_request *self, char *dst, apr_size_t n)
     return k;
 }
 
+/* Memory is committed as data arrives, not as the client announces it:
+ * a lying Content-Length costs nothing. */
+#define READ_GROWTH (1024 * 1024)
+
 PyObject *mp_request_read(mp_request *self, PyObject *args)
 {
     Py_ssize_t len = -1;
-    apr_size_t want, got;
+    apr_size_t want, got, size;
     PyObject *result;
-    long n;
 
     if (!PyArg_ParseTuple(args, "|n:read", &len) || start_body(self) < 0)
         return NULL;
@@ -83,16 +86,25 @@ PyObject *mp_request_read(mp_request *self, PyObject *args)
     want = len > 0 ? (apr_size_t)len
                    : buffered(self) + (self->body_state == BODY_READING
                                        ? (apr_size_t)self->rec->remaining : 0);
-    if (!(result = PyBytes_FromStringAndSize(NULL, want)))
+    size = want < READ_GROWTH ? want : READ_GROWTH;
+    if (!(result = PyBytes_FromStringAndSize(NULL, size)))
         return NULL;
-    got = take_buffered(self, PyBytes_AS_STRING(result), want);
-    if ((n = read_client(self, PyBytes_AS_STRING(result) + got, want - got)) < 0) {
-        Py_DECREF(result);
-        return NULL;
+    got = take_buffered(self, PyBytes_AS_STRING(result), size);
+    while (got < want && self->body_state == BODY_READING) {
+        long n;
+        if (got == size) {
+            size = want - size < size ? want : size * 2;
+            if (_PyBytes_Resize(&result, size) < 0)
+                return NULL;
+        }
+        if ((n = read_client(self, PyBytes_AS_STRING(result) + got, size - got)) < 0) {
+            Py_DECREF(result);
+            return NULL;
+        }
+        got += n;
     }
-    got += n;
-    if (got != want)
-        _PyBytes_Resize(&result, got);
+    if (got != size && _PyBytes_Resize(&result, got) < 0)
+        return NULL;
     return result;
 }
 
