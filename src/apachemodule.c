@@ -7,6 +7,7 @@
 #include "finfo.h"
 #include "mutex.h"
 #include "hlist.h"
+#include "interpreters.h"
 #include "connection.h"
 #include "request.h"
 #include "server.h"
@@ -121,23 +122,14 @@ static PyObject *apache_stat(PyObject *m, PyObject *args)
 }
 
 /* ---------------------------------------------------------------------
- * Callbacks at child shutdown: a list in each interpreter's module
+ * Callbacks at child shutdown, kept by the interpreter they belong to
  */
-
-static PyObject *child_cleanups(void)
-{
-    PyObject *module = PyImport_ImportModule("_apache"), *list = NULL;
-    if (module) {
-        list = PyObject_GetAttrString(module, "_child_cleanups");
-        Py_DECREF(module);
-    }
-    return list;
-}
 
 static PyObject *apache_register_cleanup(PyObject *m, PyObject *args)
 {
     const char *interpreter;
-    PyObject *server, *callable, *data = Py_None, *list, *entry;
+    PyObject *server, *callable, *data = Py_None, *entry;
+    mp_interp *in = mp_interp_current();
     int rc;
 
     if (!PyArg_ParseTuple(args, "sOO|O:register_cleanup", &interpreter, &server,
@@ -147,26 +139,14 @@ static PyObject *apache_register_cleanup(PyObject *m, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "cleanup must be callable");
         return NULL;
     }
-    if (!(list = child_cleanups()))
+    if (!in->child_cleanups && !(in->child_cleanups = PyList_New(0)))
         return NULL;
     entry = PyTuple_Pack(3, callable, data, server);
-    rc = entry ? PyList_Append(list, entry) : -1;
+    rc = entry ? PyList_Append(in->child_cleanups, entry) : -1;
     Py_XDECREF(entry);
-    Py_DECREF(list);
     if (rc < 0)
         return NULL;
     Py_RETURN_NONE;
-}
-
-void mp_run_child_cleanups(void)
-{
-    PyObject *list = child_cleanups();
-    if (!list) {
-        PyErr_Clear();
-        return;
-    }
-    mp_call_cleanups(list, NULL);
-    Py_DECREF(list);
 }
 
 static PyMethodDef apache_functions[] = {
@@ -233,7 +213,6 @@ PyObject *mp_init_apache_module(void)
         return NULL;
     if (add_object(m, "SERVER_RETURN",
                    PyErr_NewException("_apache.SERVER_RETURN", NULL, NULL)) < 0
-        || add_object(m, "_child_cleanups", PyList_New(0)) < 0
         || add_constants(m) < 0
         || add_type(m, "table", &mp_table_type) < 0
         || add_type(m, "mp_request", &mp_request_type) < 0

@@ -107,12 +107,48 @@ static apr_status_t output_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     return rc;
 }
 
+/* Moves into bb what the reader asked for (a line, or readbytes) from
+ * what the filter produced; the rest waits for the next call. */
+static apr_status_t deliver(mp_filter_ctx *ctx, apr_bucket_brigade *bb,
+                            ap_input_mode_t mode, apr_read_type_e block,
+                            apr_off_t readbytes)
+{
+    apr_bucket *after, *b;
+
+    if (mode == AP_MODE_GETLINE)
+        return apr_brigade_split_line(bb, ctx->pending, block, HUGE_STRING_LEN);
+    if (apr_brigade_partition(ctx->pending, readbytes, &after) == APR_INCOMPLETE)
+        after = APR_BRIGADE_SENTINEL(ctx->pending);
+    while ((b = APR_BRIGADE_FIRST(ctx->pending)) != after) {
+        APR_BUCKET_REMOVE(b);
+        APR_BRIGADE_INSERT_TAIL(bb, b);
+    }
+    return APR_SUCCESS;
+}
+
+/* Makes buckets (upstream data may be transient) last until next call. */
+static void set_aside(apr_bucket_brigade *bb, apr_pool_t *p)
+{
+    apr_bucket *b;
+    for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb); b = APR_BUCKET_NEXT(b))
+        apr_bucket_setaside(b, p);
+}
+
+/* Keeps produced buckets for later calls. */
+static void keep_pending(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigade *produced)
+{
+    if (!ctx->pending)
+        ctx->pending = apr_brigade_create(f->r->pool, f->c->bucket_alloc);
+    set_aside(produced, f->r->pool);
+    APR_BRIGADE_CONCAT(ctx->pending, produced);
+}
+
 static apr_status_t input_filter(ap_filter_t *f, apr_bucket_brigade *bb,
                                  ap_input_mode_t mode, apr_read_type_e block,
                                  apr_off_t readbytes)
 {
     mp_filter_ctx *ctx = filter_ctx(f, 1);
-    apr_bucket_brigade *in;
+    apr_bucket_brigade *in, *produced;
     int eos_seen = 0, closed = 0;
 
     if (!ctx) {
@@ -120,19 +156,32 @@ static apr_status_t input_filter(ap_filter_t *f, apr_bucket_brigade *bb,
         return ap_get_brigade(f->next, bb, mode, block, readbytes);
     }
     /* Only plain reads can be filtered; INIT, EXHAUSTIVE, SPECULATIVE pass. */
-    if (ctx->disabled || (mode != AP_MODE_READBYTES && mode != AP_MODE_GETLINE))
+    if (mode != AP_MODE_READBYTES && mode != AP_MODE_GETLINE)
         return ap_get_brigade(f->next, bb, mode, block, readbytes);
-    in = apr_brigade_create(f->r->pool, f->c->bucket_alloc);
-    if (run_python(f, ctx, in, bb, 1, mode, block, readbytes, &eos_seen, &closed) < 0)
+    if (ctx->pending && !APR_BRIGADE_EMPTY(ctx->pending))
+        return deliver(ctx, bb, mode, block, readbytes);
+    if (ctx->disabled)
+        return ap_get_brigade(f->next, bb, mode, block, readbytes);
+    /* What the callable fetched but did not read is there for its next call. */
+    if (!ctx->upstream)
+        ctx->upstream = apr_brigade_create(f->r->pool, f->c->bucket_alloc);
+    in = ctx->upstream;
+    produced = apr_brigade_create(f->r->pool, f->c->bucket_alloc);
+    if (run_python(f, ctx, in, produced, 1, mode, block, readbytes, &eos_seen, &closed) < 0)
         ctx->disabled = 1;
     if (ctx->disabled)
-        APR_BRIGADE_CONCAT(bb, in);
+        APR_BRIGADE_CONCAT(produced, in);   /* what was fetched still goes on */
     else if (eos_seen && !closed)
-        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(f->c->bucket_alloc));
-    apr_brigade_destroy(in);
-    if (ctx->disabled && APR_BRIGADE_EMPTY(bb))
-        return ap_get_brigade(f->next, bb, mode, block, readbytes);
-    return APR_SUCCESS;
+        APR_BRIGADE_INSERT_TAIL(produced, apr_bucket_eos_create(f->c->bucket_alloc));
+    set_aside(in, f->r->pool);
+    if (APR_BRIGADE_EMPTY(produced)) {
+        apr_brigade_destroy(produced);
+        return ctx->disabled ? ap_get_brigade(f->next, bb, mode, block, readbytes)
+                             : APR_SUCCESS;
+    }
+    keep_pending(f, ctx, produced);
+    apr_brigade_destroy(produced);
+    return deliver(ctx, bb, mode, block, readbytes);
 }
 
 void mp_register_filter(const char *name, int is_input)

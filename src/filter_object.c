@@ -199,6 +199,10 @@ static PyObject *filter_flush(mp_filter *self, PyObject *unused)
     ap_filter_t *f = usable(self);
     if (!f)
         return NULL;
+    /* An input filter's output is returned to its reader, who would take
+     * a lone FLUSH bucket for the end of the body: nothing to do there. */
+    if (self->is_input)
+        Py_RETURN_NONE;
     APR_BRIGADE_INSERT_TAIL(self->bb_out, apr_bucket_flush_create(f->c->bucket_alloc));
     if (pass_out(self) != APR_SUCCESS) {
         PyErr_SetString(PyExc_OSError, "Flush failed.");

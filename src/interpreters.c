@@ -312,7 +312,8 @@ static apr_status_t child_exit(void *unused)
     for (hi = apr_hash_first(interp_pool, interps); hi; hi = apr_hash_next(hi)) {
         mp_interp *in = mp_interp_acquire(apr_hash_this_key(hi));
         if (in) {
-            mp_run_child_cleanups();
+            if (in->child_cleanups)
+                mp_call_cleanups(in->child_cleanups, main_server);
             mp_interp_release(in);
         }
     }

@@ -11,6 +11,7 @@
 
 static APR_OPTIONAL_FN_TYPE(ap_ssi_get_tag_and_value) *get_tag_and_value;
 
+/* Logs why the element is refused and inserts mod_include's error text. */
 static apr_status_t refuse(include_ctx_t *ctx, ap_filter_t *f, apr_bucket_brigade *bb,
                            const char *why)
 {
@@ -51,19 +52,32 @@ static int run_code(ap_filter_t *f, apr_bucket_brigade *bb, const char *tag,
 static apr_status_t handle_python(include_ctx_t *ctx, ap_filter_t *f,
                                   apr_bucket_brigade *bb)
 {
-    char *tag = NULL, *code = NULL;
+    apr_pool_t *p = f->r->pool;
+    const char *kind = NULL, *code = NULL;
 
     if (!(ctx->flags & SSI_FLAG_PRINTING))
         return APR_SUCCESS;             /* inside a false #if */
     if (ctx->flags & SSI_FLAG_NO_EXEC)
         return refuse(ctx, f, bb, "#python used but not allowed");
-    if (ctx->argc != 1)
-        return refuse(ctx, f, bb, "#python takes exactly one of exec= or eval=");
-    get_tag_and_value(ctx, &tag, &code, SSI_VALUE_DECODED);
-    if (!tag || !code || (strcmp(tag, "exec") && strcmp(tag, "eval")))
-        return refuse(ctx, f, bb, apr_psprintf(f->r->pool,
-                      "unexpected parameter \"%s\" to #python", tag ? tag : ""));
-    if (run_code(f, bb, tag, code) != OK)
+    for (;;) {
+        char *tag = NULL, *value = NULL;
+        get_tag_and_value(ctx, &tag, &value, SSI_VALUE_DECODED);
+        if (!tag)
+            break;
+        if (strcmp(tag, "exec") && strcmp(tag, "eval"))
+            return refuse(ctx, f, bb, apr_psprintf(p,
+                          "unexpected '%s' parameter to tag 'python'", tag));
+        if (kind)
+            return refuse(ctx, f, bb, "multiple 'eval/exec' parameters to tag 'python'");
+        if (!value || !*value)
+            return refuse(ctx, f, bb, apr_psprintf(p,
+                          "empty value for '%s' parameter to tag 'python'", tag));
+        kind = tag;
+        code = value;
+    }
+    if (!kind)
+        return refuse(ctx, f, bb, "missing 'eval/exec' parameter to tag 'python'");
+    if (run_code(f, bb, kind, code) != OK)
         SSI_CREATE_ERROR_BUCKET(ctx, f, bb);
     return APR_SUCCESS;
 }

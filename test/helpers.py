@@ -412,11 +412,14 @@ CustomLog logs/access_log common
             try:
                 s = socket.create_connection(("127.0.0.1", self.port), timeout=1)
                 s.close()
+                # The port opens before the daemonised parent writes its pid.
                 if self.pid is None:
                     self.pid = self._read_pid()
-                return self
+                if self.pid is not None:
+                    return self
             except OSError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         log = self.error_log()
         self.stop()
         raise AssertionError("apache2 did not answer on port %d within %.0f s;\n"

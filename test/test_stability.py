@@ -184,13 +184,14 @@ def test_child_memory_stable_across_requests(apache):
             conn.request("GET", "/touch.py")
             assert conn.getresponse().read() == b"ok"
 
-    serve(2000)
+    serve(3000)
     child = [p for p in os.listdir("/proc") if p.isdigit()
              and open("/proc/%s/stat" % p).read().rsplit(")", 1)[1].split()[1]
              == str(srv.pid)]
     assert len(child) == 1, child
     before = child_rss_kb(int(child[0]))
-    serve(10000)
+    serve(20000)
     growth = child_rss_kb(int(child[0])) - before
     conn.close()
-    assert growth < 1024, "child grew by %d kB over 10000 requests" % growth
+    # A leaked request object with its tables costs ~700 bytes: 14 MB here.
+    assert growth < 3072, "child grew by %d kB over 20000 requests" % growth

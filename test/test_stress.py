@@ -139,6 +139,19 @@ def children(pid):
     return out
 
 
+def settled_children(pid, timeout=10):
+    """The children of a new generation, once it has started (right after
+    a graceful restart there can be a moment with none)."""
+    deadline = time.time() + timeout
+    time.sleep(1)
+    while time.time() < deadline:
+        found = children(pid)
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError("no Apache children after a graceful restart")
+
+
 def test_200_graceful_restarts_while_requests_flow(apache):
     srv = stress_server(apache)
     stop = threading.Event()
@@ -153,9 +166,8 @@ def test_200_graceful_restarts_while_requests_flow(apache):
                            capture_output=True, env=srv._env())
             time.sleep(0.25)
             if i in (20, 199):
-                time.sleep(1)       # let the new generation settle
                 parent_rss.append(rss_kb(srv.pid))
-                child_rss.append(max(rss_kb(c) for c in children(srv.pid)))
+                child_rss.append(max(rss_kb(c) for c in settled_children(srv.pid)))
     finally:
         stop.set()
         worker.join()

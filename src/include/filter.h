@@ -13,6 +13,8 @@ typedef struct {
     const mp_handler *reg;      /* handler string and directory */
     const char *name;           /* what filter.name reports */
     int disabled;               /* pass-through from now on */
+    apr_bucket_brigade *pending; /* input produced beyond what was asked */
+    apr_bucket_brigade *upstream; /* input fetched but not yet read */
 } mp_filter_ctx;
 
 typedef struct {

@@ -11,6 +11,7 @@ typedef struct mp_interp {
     PyObject *callback;           /* apache.init() result, NULL if broken */
     PyObject *handler_dispatch;   /* callback.HandlerDispatch */
     apr_hash_t *servers;          /* server_rec * -> mp_server object */
+    PyObject *child_cleanups;     /* [(callable, data, server)] for child exit */
 } mp_interp;
 
 /* Starts Python in this child (child_init). */
