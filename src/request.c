@@ -518,6 +518,40 @@ static PyObject *req_add_cgi_vars(mp_request *self, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+/* mod_mime keeps AddHandler in a private structure; its leading members
+ * have been stable for all of 2.x, and only those are read here. */
+typedef struct {
+    apr_hash_t *extension_mappings;
+} mime_dir_config_head;
+
+typedef struct {
+    char *forced_type, *encoding_type, *language_type;
+    char *handler;
+} extension_info_head;
+
+/* Extensions that AddHandler maps to mod_python, space-separated. */
+static PyObject *req_get_addhandler_exts(mp_request *self, PyObject *unused)
+{
+    request_rec *r = live(self);
+    module *mime = ap_find_linked_module("mod_mime.c");
+    const mime_dir_config_head *conf;
+    const char *exts = "";
+    apr_hash_index_t *hi;
+
+    if (!r)
+        return NULL;
+    conf = mime ? ap_get_module_config(r->per_dir_config, mime) : NULL;
+    if (conf && conf->extension_mappings)
+        for (hi = apr_hash_first(r->pool, conf->extension_mappings); hi; hi = apr_hash_next(hi)) {
+            const extension_info_head *info = apr_hash_this_val(hi);
+            if (info->handler && (!strcmp(info->handler, "mod_python")
+                                  || !strcmp(info->handler, "python-program")))
+                exts = apr_pstrcat(r->pool, exts, *exts ? " ." : ".",
+                                   (const char *)apr_hash_this_key(hi), NULL);
+        }
+    return mp_str(exts);
+}
+
 #define SIMPLE(fname, expr) \
     static PyObject *req_##fname(mp_request *self, PyObject *unused) \
     { request_rec *r = live(self); return r ? (expr) : NULL; }
@@ -566,6 +600,7 @@ static PyMethodDef req_methods[] = {
     {"set_etag", (PyCFunction)req_set_etag, METH_NOARGS, NULL},
     {"set_last_modified", (PyCFunction)req_set_last_modified, METH_NOARGS, NULL},
     {"send_http_header", (PyCFunction)req_send_http_header, METH_NOARGS, NULL},
+    {"get_addhandler_exts", (PyCFunction)req_get_addhandler_exts, METH_NOARGS, NULL},
     {NULL}
 };
 
