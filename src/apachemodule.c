@@ -98,9 +98,9 @@ static PyObject *apache_stat(PyObject *m, PyObject *args)
         return NULL;
     apr_pool_create(&p, NULL);
     memset(&finfo, 0, sizeof(finfo));
-    Py_BEGIN_ALLOW_THREADS
+    MP_BEGIN_ALLOW_THREADS
     rc = apr_stat(&finfo, fname, wanted, p);
-    Py_END_ALLOW_THREADS
+    MP_END_ALLOW_THREADS
     if (rc == APR_SUCCESS || APR_STATUS_IS_INCOMPLETE(rc)) {
         result = mp_finfo_object(&finfo);
     }

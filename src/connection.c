@@ -1,5 +1,6 @@
 /* mp_conn: a client connection (conn_rec). */
 #include "connection.h"
+#include "interpreters.h"
 #include "convert.h"
 #include "server.h"
 #include "table.h"
@@ -68,9 +69,9 @@ static int fetch(mp_conn *self, ap_input_mode_t mode, apr_off_t want, PyObject *
     apr_bucket *b;
     int eos = 0;
 
-    Py_BEGIN_ALLOW_THREADS
+    MP_BEGIN_ALLOW_THREADS
     rc = ap_get_brigade(self->rec->input_filters, bb, mode, APR_BLOCK_READ, want);
-    Py_END_ALLOW_THREADS
+    MP_END_ALLOW_THREADS
     if (APR_STATUS_IS_EOF(rc)) {
         apr_brigade_cleanup(bb);
         return 1;
@@ -169,10 +170,10 @@ static PyObject *conn_write(mp_conn *self, PyObject *args)
                                                        self->rec->bucket_alloc));
     APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_flush_create(self->rec->bucket_alloc));
     PyBuffer_Release(&data);
-    Py_BEGIN_ALLOW_THREADS
+    MP_BEGIN_ALLOW_THREADS
     rc = ap_pass_brigade(self->rec->output_filters, bb);
     apr_brigade_cleanup(bb);
-    Py_END_ALLOW_THREADS
+    MP_END_ALLOW_THREADS
     if (rc != APR_SUCCESS) {
         PyErr_SetString(PyExc_OSError, "Write failed, client closed connection.");
         return NULL;

@@ -59,10 +59,10 @@ static apr_status_t pass_out(mp_filter *self)
     apr_status_t rc;
     if (self->is_input || !self->ctx)
         return APR_SUCCESS;     /* input and SSI output is returned, not passed */
-    Py_BEGIN_ALLOW_THREADS
+    MP_BEGIN_ALLOW_THREADS
     rc = ap_pass_brigade(self->f->next, self->bb_out);
     apr_brigade_cleanup(self->bb_out);
-    Py_END_ALLOW_THREADS
+    MP_END_ALLOW_THREADS
     return rc;
 }
 
@@ -76,15 +76,28 @@ static int fetch_input(mp_filter *self)
     apr_status_t rc;
     if (!self->is_input || self->eos_seen || !APR_BRIGADE_EMPTY(self->bb_in))
         return 0;
-    Py_BEGIN_ALLOW_THREADS
+    MP_BEGIN_ALLOW_THREADS
     rc = ap_get_brigade(self->f->next, self->bb_in, self->mode, self->block,
                         self->readbytes);
-    Py_END_ALLOW_THREADS
+    MP_END_ALLOW_THREADS
     if (rc != APR_SUCCESS && !APR_STATUS_IS_EAGAIN(rc)) {
         PyErr_SetString(PyExc_OSError, "Input filter read error");
         return -1;
     }
     return 0;
+}
+
+/* Reads a bucket; one that may block (pipe, socket, file) without the GIL. */
+static apr_status_t read_bucket(apr_bucket *b, const char **data, apr_size_t *n)
+{
+    apr_status_t rc;
+    if (APR_BUCKET_IS_HEAP(b) || APR_BUCKET_IS_TRANSIENT(b) || APR_BUCKET_IS_IMMORTAL(b)
+        || APR_BUCKET_IS_POOL(b))
+        return apr_bucket_read(b, data, n, APR_BLOCK_READ);
+    MP_BEGIN_ALLOW_THREADS
+    rc = apr_bucket_read(b, data, n, APR_BLOCK_READ);
+    MP_END_ALLOW_THREADS
+    return rc;
 }
 
 /* Moves up to limit bytes (all if limit < 0), stopping after a newline
@@ -112,7 +125,7 @@ static PyObject *gather(mp_filter *self, Py_ssize_t limit, int line)
             apr_bucket_delete(b);       /* flushes are ours to make */
             continue;
         }
-        if (apr_bucket_read(b, &data, &n, APR_BLOCK_READ) != APR_SUCCESS) {
+        if (read_bucket(b, &data, &n) != APR_SUCCESS) {
             Py_DECREF(chunks);
             PyErr_SetString(PyExc_OSError, "Filter read error");
             return NULL;
@@ -244,10 +257,10 @@ static PyObject *filter_pass_on(mp_filter *self, PyObject *unused)
         return NULL;
     if (self->is_input) {
         APR_BRIGADE_CONCAT(self->bb_out, self->bb_in);
-        Py_BEGIN_ALLOW_THREADS
+        MP_BEGIN_ALLOW_THREADS
         rc = ap_get_brigade(self->f->next, self->bb_out, self->mode, self->block,
                             self->readbytes);
-        Py_END_ALLOW_THREADS
+        MP_END_ALLOW_THREADS
     }
     else {
         APR_BRIGADE_CONCAT(self->bb_out, self->bb_in);

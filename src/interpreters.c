@@ -207,6 +207,18 @@ static void make_current(mp_interp *in)
     apr_threadkey_private_set(in, current_key);
 }
 
+mp_interp *mp_interp_suspend(void)
+{
+    mp_interp *in = mp_interp_current();
+    make_current(NULL);
+    return in;
+}
+
+void mp_interp_resume(mp_interp *in)
+{
+    make_current(in);
+}
+
 mp_interp *mp_interp_current(void)
 {
     void *in = NULL;
@@ -261,6 +273,14 @@ mp_interp *mp_interp_acquire(const char *name)
 
     if (!main_interp)
         return NULL;            /* Python failed to start; already logged */
+    if (mp_interp_current()) {
+        /* Apache called back into us while this thread holds the GIL:
+         * waiting for it would hang the thread for good. */
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, main_server,
+                     "mod_python: Python re-entered from Apache while running "
+                     "(interpreter '%s'); refused", name);
+        return NULL;
+    }
     in = find_or_create(name);
     if (!in || !(ts = thread_state(in)))
         return NULL;

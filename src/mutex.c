@@ -5,6 +5,7 @@
  * mutexes 1..n-1 by a hash that is the same in every process (Python's
  * str hash is salted per process); mutex 0 is kept for dbm files. */
 #include "mutex.h"
+#include "interpreters.h"
 #include "config.h"
 #include "server.h"
 #include "ap_mpm.h"
@@ -120,9 +121,9 @@ PyObject *mp_global_lock(PyObject *module, PyObject *args)
     apr_status_t rc;
     if (!m)
         return NULL;
-    Py_BEGIN_ALLOW_THREADS
+    MP_BEGIN_ALLOW_THREADS
     rc = apr_global_mutex_lock(m);
-    Py_END_ALLOW_THREADS
+    MP_END_ALLOW_THREADS
     if (rc != APR_SUCCESS)
         return PyErr_Format(PyExc_ValueError, "Failed to acquire global mutex lock (%d)", rc);
     Py_RETURN_NONE;

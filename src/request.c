@@ -132,11 +132,11 @@ static PyObject *req_write(mp_request *self, PyObject *args)
     if (!r || !PyArg_ParseTuple(args, "s*|i:write", &data, &flush))
         return NULL;
     if (data.len) {
-        Py_BEGIN_ALLOW_THREADS
+        MP_BEGIN_ALLOW_THREADS
         rc = ap_rwrite(data.buf, (int)data.len, r);
         if (rc >= 0 && flush)
             rc = ap_rflush(r);
-        Py_END_ALLOW_THREADS
+        MP_END_ALLOW_THREADS
         self->bytes_queued += data.len;
     }
     PyBuffer_Release(&data);
@@ -153,9 +153,9 @@ static PyObject *req_flush(mp_request *self, PyObject *unused)
     int rc;
     if (!r)
         return NULL;
-    Py_BEGIN_ALLOW_THREADS
+    MP_BEGIN_ALLOW_THREADS
     rc = ap_rflush(r);
-    Py_END_ALLOW_THREADS
+    MP_END_ALLOW_THREADS
     if (rc < 0) {
         PyErr_SetString(PyExc_OSError, "Flush failed, client closed connection.");
         return NULL;
@@ -188,9 +188,9 @@ static PyObject *req_sendfile(mp_request *self, PyObject *args)
         offset = finfo.size;
     if (length < 0 || length > finfo.size - offset)
         length = finfo.size - offset;
-    Py_BEGIN_ALLOW_THREADS
+    MP_BEGIN_ALLOW_THREADS
     rc = ap_send_fd(fd, r, (apr_off_t)offset, (apr_size_t)length, &sent);
-    Py_END_ALLOW_THREADS
+    MP_END_ALLOW_THREADS
     self->bytes_queued += length;
     if (rc != APR_SUCCESS) {
         PyErr_SetString(PyExc_OSError, "Write failed, client closed connection.");
@@ -206,9 +206,9 @@ static PyObject *req_internal_redirect(mp_request *self, PyObject *args)
     if (!r || !PyArg_ParseTuple(args, "s:internal_redirect", &uri))
         return NULL;
     /* The new request runs our hooks, which take the GIL themselves. */
-    Py_BEGIN_ALLOW_THREADS
+    MP_BEGIN_ALLOW_THREADS
     ap_internal_redirect(uri, r);
-    Py_END_ALLOW_THREADS
+    MP_END_ALLOW_THREADS
     Py_RETURN_NONE;
 }
 
@@ -428,10 +428,10 @@ static PyObject *req_get_remote_host(mp_request *self, PyObject *args)
 
     if (!r || !PyArg_ParseTuple(args, "|iO:get_remote_host", &type, &str_is_ip))
         return NULL;
-    Py_BEGIN_ALLOW_THREADS
+    MP_BEGIN_ALLOW_THREADS
     name = ap_get_remote_host(r->connection, r->per_dir_config, type,
                               str_is_ip != Py_None ? &is_ip : NULL);
-    Py_END_ALLOW_THREADS
+    MP_END_ALLOW_THREADS
     host = mp_str(name);
     if (!host || str_is_ip == Py_None)
         return host;

@@ -37,14 +37,14 @@ static long read_client(mp_request *self, char *buf, apr_size_t n)
 
     if (self->body_state != BODY_READING)
         return 0;
-    Py_BEGIN_ALLOW_THREADS
+    MP_BEGIN_ALLOW_THREADS
     while (got < n) {
         rc = ap_get_client_block(self->rec, buf + got, n - got);
         if (rc <= 0)
             break;
         got += rc;
     }
-    Py_END_ALLOW_THREADS
+    MP_END_ALLOW_THREADS
     if (rc < 0) {
         self->body_state = BODY_DONE;
         PyErr_SetString(PyExc_OSError, "Client read error (Timeout?)");
@@ -127,9 +127,9 @@ static long fill_buffer(mp_request *self)
         self->rbuf_size += READ_BLOCK * 2;
     }
     /* One block at most: readline() must not wait for more than a line. */
-    Py_BEGIN_ALLOW_THREADS
+    MP_BEGIN_ALLOW_THREADS
     n = ap_get_client_block(self->rec, self->rbuf + self->rbuf_len, READ_BLOCK);
-    Py_END_ALLOW_THREADS
+    MP_END_ALLOW_THREADS
     if (n < 0) {
         self->body_state = BODY_DONE;
         PyErr_SetString(PyExc_OSError, "Client read error (Timeout?)");
@@ -219,9 +219,9 @@ PyObject *mp_request_discard_request_body(mp_request *self, PyObject *unused)
         PyErr_SetString(PyExc_RuntimeError, "request object used after its request ended");
         return NULL;
     }
-    Py_BEGIN_ALLOW_THREADS
+    MP_BEGIN_ALLOW_THREADS
     rc = ap_discard_request_body(r);
-    Py_END_ALLOW_THREADS
+    MP_END_ALLOW_THREADS
     self->body_state = BODY_DONE;
     self->rbuf_pos = self->rbuf_len = 0;
     return PyLong_FromLong(rc);

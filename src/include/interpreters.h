@@ -28,4 +28,17 @@ void mp_interp_release(mp_interp *interp);
 /* The interpreter whose GIL this thread holds (NULL outside Python). */
 mp_interp *mp_interp_current(void);
 
+/* Forgets/restores which interpreter this thread is in, around a
+ * stretch without the GIL (see MP_BEGIN_ALLOW_THREADS). */
+mp_interp *mp_interp_suspend(void);
+void mp_interp_resume(mp_interp *interp);
+
+/* Py_BEGIN/END_ALLOW_THREADS that also keep mp_interp_current() true to
+ * "holds the GIL", so a call from Apache back into Python is told apart
+ * from one that would deadlock. */
+#define MP_BEGIN_ALLOW_THREADS \
+    { mp_interp *mp_suspended_ = mp_interp_suspend(); Py_BEGIN_ALLOW_THREADS
+#define MP_END_ALLOW_THREADS \
+    Py_END_ALLOW_THREADS mp_interp_resume(mp_suspended_); }
+
 #endif
