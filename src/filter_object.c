@@ -255,20 +255,16 @@ static PyObject *filter_pass_on(mp_filter *self, PyObject *unused)
     apr_status_t rc;
     if (!usable(self))
         return NULL;
+    APR_BRIGADE_CONCAT(self->bb_out, self->bb_in);
     if (self->is_input) {
-        APR_BRIGADE_CONCAT(self->bb_out, self->bb_in);
         MP_BEGIN_ALLOW_THREADS
         rc = ap_get_brigade(self->f->next, self->bb_out, self->mode, self->block,
                             self->readbytes);
         MP_END_ALLOW_THREADS
     }
-    else {
-        APR_BRIGADE_CONCAT(self->bb_out, self->bb_in);
-        self->closed = has_eos(self->bb_out);
+    self->closed = has_eos(self->bb_out);
+    if (!self->is_input)
         rc = pass_out(self);
-    }
-    if (self->is_input)
-        self->closed = has_eos(self->bb_out);
     if (rc != APR_SUCCESS) {
         PyErr_SetString(PyExc_OSError, self->is_input ? "Input filter read error"
                                                       : "Flush failed.");
