@@ -42,5 +42,6 @@ PyObject *mp_request_read(mp_request *self, PyObject *args);
 PyObject *mp_request_readline(mp_request *self, PyObject *args);
 PyObject *mp_request_readlines(mp_request *self, PyObject *args);
 PyObject *mp_request_discard_request_body(mp_request *self, PyObject *unused);
+PyObject *mp_request_iternext(mp_request *self);
 
 #endif
