@@ -1,0 +1,988 @@
+"""mod_python.util: query strings, form data, redirects.
+
+Form data is parsed by FieldStorage under limits that an administrator
+sets with PythonOption (see docs/util.md); a request that breaks one is
+refused with apache.SERVER_RETURN(<4xx>) after one line in the error log.
+"""
+
+import codecs
+import html
+import inspect
+import io
+import re
+import tempfile
+import types
+import urllib.parse
+
+import _apache
+from mod_python import apache
+
+# Bytes read at a time while parsing a multipart body (the name is 3.5's).
+readBlockSize = 65368
+
+_BODY_BLOCK = 65536          # req.read() size for urlencoded bodies
+_TEXT_ERRORS = "replace"     # how invalid UTF-8 in form text is decoded
+_MAX_BOUNDARY = 256          # RFC 2046 allows 70; leave room for odd clients
+
+_LIMIT_DEFAULTS = {
+    "max_body_size": 100 * 1024 * 1024,
+    "max_field_size": 1024 * 1024,
+    "max_fields": 10000,
+    "max_part_header_size": 8192,
+}
+_OPTION_PREFIX = "mod_python.util."
+
+
+# ---------------------------------------------------------------------------
+# Text that remembers the bytes it came from
+# ---------------------------------------------------------------------------
+
+class _Text(str):
+    """A str that also answers decode(), for code written against 3.5's
+    Python 3 port, where form names and values were bytes.  decode()
+    decodes the original bytes again, so decode("latin-1") gives what such
+    code got before."""
+
+    @classmethod
+    def _from_bytes(cls, raw, encoding="utf-8"):
+        if raw.isascii():            # re-encodes to the same bytes
+            return str.__new__(cls, raw.decode("ascii"))
+        self = str.__new__(cls, raw.decode(encoding, _TEXT_ERRORS))
+        self._raw = raw
+        return self
+
+    def _bytes(self):
+        raw = self.__dict__.get("_raw")
+        if raw is None:
+            raw = self.encode("utf-8", "surrogateescape")
+        return raw
+
+    def decode(self, encoding="utf-8", errors="strict"):
+        return self._bytes().decode(encoding, errors)
+
+    def _copy(self):
+        copy = _Text(self)
+        if "_raw" in self.__dict__:
+            copy._raw = self._raw
+        return copy
+
+
+def _name(name):
+    """A field name as FieldStorage keeps it (bytes are decoded as UTF-8)."""
+    if isinstance(name, _Text):
+        return name
+    if isinstance(name, (bytes, bytearray)):
+        return _Text._from_bytes(bytes(name))
+    return _Text(name)
+
+
+def _key(name):
+    """A name to look fields up with: bytes are decoded as UTF-8."""
+    if isinstance(name, (bytes, bytearray)):
+        return bytes(name).decode("utf-8", _TEXT_ERRORS)
+    return name
+
+
+# ---------------------------------------------------------------------------
+# Query strings
+# ---------------------------------------------------------------------------
+
+_SEPARATORS = re.compile(b"[&;]")
+
+
+_escape_decode = getattr(codecs, "escape_decode", None)
+
+
+def _unquote(raw):
+    """Decode %XX escapes (others stay as they are).  Turning them into
+    \\xXX for the C escape decoder is five times faster than urllib."""
+    if _escape_decode is not None:
+        try:
+            return _escape_decode(raw.replace(b"\\", b"\\\\").replace(b"%", b"\\x"))[0]
+        except ValueError:           # a bad escape: let urllib keep it as is
+            pass
+    return urllib.parse.unquote_to_bytes(raw)
+
+
+def _qs_bytes(qs):
+    if isinstance(qs, str):
+        try:
+            return qs.encode("latin-1")
+        except UnicodeEncodeError:
+            return qs.encode("utf-8", "surrogateescape")
+    if isinstance(qs, (bytes, bytearray, memoryview)):
+        return bytes(qs)
+    raise TypeError("query string must be str or bytes, not %s" % type(qs).__name__)
+
+
+def _pairs(data, keep_blank_values):
+    """List of (name, value) bytes pairs of an urlencoded bytes string."""
+    if b"+" in data:
+        data = data.replace(b"+", b" ")
+    pairs = []
+    for piece in _SEPARATORS.split(data):
+        name, _, value = piece.partition(b"=")
+        if value or (keep_blank_values and piece):
+            if b"%" in name:
+                name = _unquote(name)
+            if b"%" in value:
+                value = _unquote(value)
+            pairs.append((name, value))
+    return pairs
+
+
+def _decoded(raw):
+    return raw.decode("utf-8", _TEXT_ERRORS)
+
+
+def parse_qsl(qs, keep_blank_values=0, strict_parsing=0):
+    """List of (name, value) pairs of a query string; str in, str out
+    (escapes decoded as UTF-8), bytes in, bytes out."""
+    pairs = _pairs(_qs_bytes(qs), keep_blank_values)
+    if isinstance(qs, str):
+        return [(_decoded(name), _decoded(value)) for name, value in pairs]
+    return list(pairs)
+
+
+def parse_qs(qs, keep_blank_values=0, strict_parsing=0):
+    """Dict name -> list of values of a query string (see parse_qsl)."""
+    result = {}
+    for name, value in parse_qsl(qs, keep_blank_values):
+        result.setdefault(name, []).append(value)
+    return result
+
+
+# The C module may provide faster versions with the same contract.
+parse_qs = getattr(_apache, "parse_qs", parse_qs)
+parse_qsl = getattr(_apache, "parse_qsl", parse_qsl)
+
+
+# ---------------------------------------------------------------------------
+# Header values
+# ---------------------------------------------------------------------------
+
+_QUOTED_PAIR = re.compile(r'\\(["\\])')
+
+
+def _closing_quote(text, start):
+    """Index of the double quote that closes a quoted string whose text
+    starts at `start` (len(text) if there is none)."""
+    while True:
+        quote = text.find('"', start)
+        if quote == -1:
+            return len(text)
+        escapes = 0
+        while text[quote - 1 - escapes] == "\\":
+            escapes += 1
+        if not escapes % 2:
+            return quote
+        start = quote + 1
+
+
+def _split_params(text):
+    """Split text at the semicolons that are not inside double quotes (in
+    linear time, whatever the input)."""
+    parts, start, pos = [], 0, 0
+    semi = text.find(";")
+    while semi != -1:
+        quote = text.find('"', pos, semi)
+        if quote == -1:
+            parts.append(text[start:semi])
+            start = pos = semi + 1
+            semi = text.find(";", pos)
+        else:
+            pos = _closing_quote(text, quote + 1) + 1
+            if pos > semi:
+                semi = text.find(";", pos)
+    parts.append(text[start:])
+    return parts
+
+
+def _param_value(value):
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return _QUOTED_PAIR.sub(r"\1", value[1:-1])
+    return value
+
+
+def parse_header(line):
+    """Split 'main; key=value; ...' into (main lower-cased, {key: value}).
+    str in: the main value is str; bytes in (as in 3.5): it is bytes.
+    Parameter names are lower-cased, values unquoted str (Latin-1 for
+    bytes input)."""
+    as_bytes = isinstance(line, (bytes, bytearray))
+    text = bytes(line).decode("latin-1") if as_bytes else line
+    main, *parts = _split_params(text)
+    params = {}
+    for part in parts:
+        name, _, value = part.partition("=")
+        name = name.strip().lower()
+        if name:
+            params[name] = _param_value(value)
+    main = main.strip().lower()
+    return (main.encode("latin-1") if as_bytes else main), params
+
+
+# ---------------------------------------------------------------------------
+# Fields
+# ---------------------------------------------------------------------------
+
+class Field:
+    """A file upload (or, through the legacy constructor, any field)."""
+
+    filename = None
+    headers = {}
+
+    def __init__(self, name, file=None, ctype=None, type_options=None,
+                 disp=None, disp_options=None, headers=None):
+        self.name = _name(name)
+        self.file = file
+        self.type = ctype
+        self.type_options = type_options if type_options is not None else {}
+        self.disposition = disp
+        self.disposition_options = disp_options if disp_options is not None else {}
+        if headers is not None:
+            self.headers = headers
+        if "filename" in self.disposition_options:
+            self.filename = self.disposition_options["filename"]
+
+    @property
+    def value(self):
+        """The whole content (bytes), read from the start of the file."""
+        if self.file is None:
+            return None
+        self.file.seek(0)
+        data = self.file.read()
+        self.file.seek(0)
+        return data
+
+    def __repr__(self):
+        return "Field(%r, %r)" % (self.name, self.value)
+
+    def __del__(self):
+        file = self.__dict__.get("file")
+        if file is not None:
+            try:
+                file.close()
+            except Exception:
+                pass
+
+
+class StringField(_Text):
+    """A text field: the str itself, with field attributes.  bytes given to
+    the constructor are decoded as UTF-8."""
+
+    name = None
+    filename = None
+    headers = {}
+    ctype = type = "text/plain"
+    type_options = {}
+    disposition = None
+    disp_options = disposition_options = None
+
+    def __new__(cls, value=""):
+        if isinstance(value, (bytes, bytearray)):
+            return cls._from_bytes(bytes(value))
+        self = str.__new__(cls, value)
+        if isinstance(value, _Text) and "_raw" in value.__dict__:
+            self._raw = value._raw
+        return self
+
+    @property
+    def value(self):
+        """The text as a str (that also answers decode())."""
+        return self._copy()
+
+    @property
+    def file(self):
+        """A binary file with the UTF-8 text, made on first use."""
+        file = self.__dict__.get("_file")
+        if file is None:
+            file = self._file = io.BytesIO(self._bytes())
+        return file
+
+    @file.setter
+    def file(self, file):
+        self._file = file
+
+    def __repr__(self):
+        return "Field(%r, %r)" % (self.name, str(self))
+
+
+def _string_field(name, value):
+    field = StringField(value)
+    field.name = _name(name)
+    return field
+
+
+class FieldList(list):
+    """The fields of a FieldStorage in input order, with a name index that
+    every mutating list operation invalidates."""
+
+    _index = None
+
+    def table(self):
+        """Dict name -> list of fields."""
+        if self._index is None:
+            index = {}
+            for field in self:
+                index.setdefault(field.name, []).append(field)
+            self._index = index
+        return self._index
+
+    def append(self, field):
+        list.append(self, field)
+        if self._index is not None:
+            self._index.setdefault(field.name, []).append(field)
+
+
+def _invalidating(name):
+    method = getattr(list, name)
+
+    def mutate(self, *args, **kwargs):
+        self._index = None
+        return method(self, *args, **kwargs)
+    mutate.__name__ = name
+    return mutate
+
+
+for _method in ("extend", "insert", "remove", "pop", "clear", "sort", "reverse",
+                "__setitem__", "__delitem__", "__iadd__", "__imul__"):
+    setattr(FieldList, _method, _invalidating(_method))
+del _method
+
+
+# ---------------------------------------------------------------------------
+# Limits and refusals
+# ---------------------------------------------------------------------------
+
+class _Refusal(Exception):
+    """Form data that FieldStorage refuses: an HTTP status and a log line."""
+
+    def __init__(self, status, message):
+        Exception.__init__(self, message)
+        self.status = status
+        self.message = message
+
+
+_SIZE = re.compile(r"\s*(\d+)\s*([kmg]?)i?b?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}
+
+
+def _parse_size(text):
+    match = _SIZE.match(text)
+    if not match:
+        raise ValueError(text)
+    return int(match.group(1)) * _UNITS[match.group(2).lower()]
+
+
+class _Limits:
+    """The effective mod_python.util.* limits of a request (0: no limit)."""
+
+    def __init__(self, req):
+        options = req.get_options() if hasattr(req, "get_options") else {}
+        for key, default in _LIMIT_DEFAULTS.items():
+            setattr(self, key, self._option(req, options, key, default))
+
+    @staticmethod
+    def _option(req, options, key, default):
+        text = options.get(_OPTION_PREFIX + key)
+        if not text:
+            return default
+        try:
+            return _parse_size(text)
+        except ValueError:
+            req.log_error("mod_python.util: PythonOption %s%s %r is not a size; "
+                          "using %d" % (_OPTION_PREFIX, key, text, default),
+                          apache.APLOG_WARNING)
+            return default
+
+    def exceeds(self, key, value):
+        limit = getattr(self, key)
+        return bool(limit) and value > limit
+
+    def refusal(self, what, key):
+        return _Refusal(apache.HTTP_REQUEST_ENTITY_TOO_LARGE, "%s exceeds %s%s (%d)"
+                        % (what, _OPTION_PREFIX, key, getattr(self, key)))
+
+
+def _read_body(req, size):
+    try:
+        data = req.read(size)
+    except OSError:
+        raise _Refusal(apache.HTTP_BAD_REQUEST, "client read error in request body")
+    return data
+
+
+def _truncated():
+    return _Refusal(apache.HTTP_BAD_REQUEST,
+                    "request body ends before its Content-Length")
+
+
+# ---------------------------------------------------------------------------
+# urlencoded bodies
+# ---------------------------------------------------------------------------
+
+def _body_chunks(req, length, max_field_size):
+    """An urlencoded body of `length` bytes, read in blocks and passed on
+    in chunks that end at a field separator; a field too long to decode to
+    max_field_size bytes (if set) is refused while it is read."""
+    max_piece = 3 * max_field_size + 1
+    pending, pending_size = [], 0
+    remaining = length
+    while remaining > 0:
+        block = _read_body(req, min(_BODY_BLOCK, remaining))
+        if not block:
+            raise _truncated()
+        remaining -= len(block)
+        cut = max(block.rfind(b"&"), block.rfind(b";")) + 1
+        if cut:
+            yield b"".join(pending) + block[:cut]
+            pending, pending_size = [], 0
+        pending.append(block[cut:])
+        pending_size += len(block) - cut
+        if max_field_size and pending_size > max_piece:
+            raise _Refusal(apache.HTTP_REQUEST_ENTITY_TOO_LARGE,
+                           "an urlencoded field exceeds %smax_field_size (%d)"
+                           % (_OPTION_PREFIX, max_field_size))
+    yield b"".join(pending)
+
+
+# ---------------------------------------------------------------------------
+# multipart bodies
+# ---------------------------------------------------------------------------
+
+_NEXT, _LAST, _MORE = "next", "last", "more"
+_MAX_PADDING = 256           # blanks allowed after a delimiter on its line
+_MAX_HEADER_LINE = 65536     # one part header line when headers are unlimited
+
+
+class _BodyBuffer:
+    """A multipart body read in blocks through fetch(n) (req.read, or
+    req.readline to never read past a delimiter line), searched for
+    delimiter lines and header lines."""
+
+    def __init__(self, fetch, boundary):
+        self.fetch = fetch
+        self.delimiter = boundary if boundary.startswith(b"--") else b"--" + boundary
+        self.buf = b""
+        self.pos = 0
+        self.eof = False
+
+    def fill(self):
+        """Append the next block of the body (sets eof at its end)."""
+        try:
+            data = self.fetch(readBlockSize)
+        except OSError:
+            raise _Refusal(apache.HTTP_BAD_REQUEST, "client read error in request body")
+        if data:
+            self.buf = self.buf[self.pos:] + data
+            self.pos = 0
+        else:
+            self.eof = True
+
+    def readline(self, limit):
+        """The next line (with its newline), or at most `limit` bytes."""
+        while True:
+            end = self.buf.find(b"\n", self.pos, self.pos + limit) + 1
+            if not end and (self.eof or len(self.buf) - self.pos >= limit):
+                end = min(len(self.buf), self.pos + limit)
+            if end or self.eof:
+                line = self.buf[self.pos:end]
+                self.pos = max(self.pos, end)
+                return line
+            self.fill()
+
+    def copy_to_delimiter(self, write, limit=0, what="a field"):
+        """Copy data up to the next delimiter line to write() (None:
+        discard), without the newline before the delimiter; consume the
+        delimiter line and return its kind (_NEXT or _LAST)."""
+        fresh, size = True, 0
+        while True:
+            kind, data_end, resume = self._scan(fresh)
+            chunk = self.buf[self.pos:data_end]
+            if chunk:
+                fresh = False
+                size += len(chunk)
+                if limit and size > limit:
+                    raise _Refusal(apache.HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                   "%s exceeds %smax_field_size (%d)"
+                                   % (what, _OPTION_PREFIX, limit))
+                if write is not None:
+                    write(chunk)
+            self.pos = resume
+            if kind:
+                return kind
+            if self.eof:
+                raise _Refusal(apache.HTTP_BAD_REQUEST,
+                               "multipart body ends without its closing boundary")
+            self.fill()
+
+    def _scan(self, fresh):
+        """Look for a delimiter line in the buffer: (kind, end of the data
+        before it, where to go on); kind None: the data up to that end is
+        safe to pass on and more of the body is needed."""
+        buf, delimiter = self.buf, self.delimiter
+        found = buf.find(delimiter, self.pos)
+        while found != -1:
+            newline = self._newline_before(found, fresh)
+            if newline is not None:
+                kind, line_end = self._delimiter_line(found + len(delimiter))
+                if kind is _MORE:
+                    return None, max(self.pos, found - 2), max(self.pos, found - 2)
+                if kind:
+                    return kind, found - newline, line_end
+            found = buf.find(delimiter, found + 1)
+        safe = max(self.pos, len(buf) - len(delimiter) - 2)
+        return None, safe, safe
+
+    def _newline_before(self, found, fresh):
+        """Length of the newline (CRLF, LF or CR) that ends the data before
+        a delimiter at `found`, or None if the delimiter is not at a line
+        start.  The start of a part's data counts as a line start."""
+        if found == self.pos:
+            return 0 if fresh else None
+        last = self.buf[found - 1]
+        if last == 10 and found - 2 >= self.pos and self.buf[found - 2] == 13:
+            return 2
+        return 1 if last in (10, 13) else None
+
+    def _delimiter_line(self, after):
+        """(kind, end of line) for a delimiter whose boundary ends at
+        `after`: (_NEXT|_LAST, index), (None, None) if the line goes on
+        with other text, (_MORE, None) if more of the body must be read."""
+        buf = self.buf
+        end = buf.find(b"\n", after, after + _MAX_PADDING)
+        if end == -1:
+            if not self.eof and len(buf) - after < _MAX_PADDING:
+                return _MORE, None
+            rest, end = buf[after:after + _MAX_PADDING], len(buf) - 1
+            if not self.eof or after + len(rest) != len(buf):
+                return None, None
+        else:
+            rest = buf[after:end]
+        rest = rest.rstrip(b" \t\r")
+        if rest in (b"", b"--"):
+            return (_LAST if rest else _NEXT), end + 1
+        return None, None
+
+
+class _MultipartReader:
+    """Reads a multipart/form-data body: preamble, then per part its
+    headers and its data."""
+
+    def __init__(self, req, boundary, limits):
+        self.body = _BodyBuffer(req.read, boundary)
+        self.limits = limits
+
+    def skip_preamble(self):
+        """Read up to the first delimiter; True if a part follows it."""
+        try:
+            return self.body.copy_to_delimiter(None) is _NEXT
+        except _Refusal as refusal:
+            if refusal.status == apache.HTTP_BAD_REQUEST and self.body.eof:
+                refusal.message = "multipart body has no boundary line"
+            raise
+
+    def read_headers(self):
+        """(list of (name, value) str pairs, None), or ([], kind) for a
+        part cut short by a delimiter inside its headers."""
+        lines, limit, used = [], self.limits.max_part_header_size, 0
+        while True:
+            line = self._header_line(limit - used if limit else None)
+            used += len(line)
+            line = line.rstrip(b"\r\n")
+            if not line:
+                return _header_pairs(lines), None
+            kind = _line_kind(line, self.body.delimiter)
+            if kind:
+                return [], kind
+            if line[:1] in (b" ", b"\t") and lines:
+                lines[-1] += b" " + line.strip()
+            else:
+                lines.append(line)
+
+    def _header_line(self, room):
+        """One header line; `room` bytes (None: any number) are left for
+        the headers of this part."""
+        line = self.body.readline(_MAX_HEADER_LINE if room is None else room + 1)
+        if not line:
+            raise _Refusal(apache.HTTP_BAD_REQUEST,
+                           "multipart body ends inside the headers of a part")
+        if room is not None and len(line) > room:
+            raise _Refusal(apache.HTTP_BAD_REQUEST, "the headers of a multipart part "
+                           "exceed %smax_part_header_size (%d)"
+                           % (_OPTION_PREFIX, self.limits.max_part_header_size))
+        if not line.endswith(b"\n"):
+            raise _Refusal(apache.HTTP_BAD_REQUEST, "a multipart part header line is "
+                           "longer than %d bytes" % _MAX_HEADER_LINE)
+        if b"\0" in line:
+            raise _Refusal(apache.HTTP_BAD_REQUEST,
+                           "NUL byte in a multipart part header")
+        return line
+
+    def copy_data(self, write, limit):
+        """Copy the part's data; True if another part follows."""
+        kind = self.body.copy_to_delimiter(write, limit, "a multipart text field")
+        return kind is _NEXT
+
+
+def _line_kind(line, delimiter):
+    """_NEXT or _LAST if a line (without its newline) is a delimiter line."""
+    if not line.startswith(delimiter):
+        return None
+    rest = line[len(delimiter):].rstrip(b" \t\r")
+    return _NEXT if not rest else _LAST if rest == b"--" else None
+
+
+def _header_pairs(lines):
+    """Header lines (bytes) as (name, value) str pairs; lines without a
+    colon are ignored."""
+    pairs = []
+    for line in lines:
+        name, colon, value = line.decode("latin-1").partition(":")
+        if colon:
+            pairs.append((name.strip(), value.strip()))
+    return pairs
+
+
+def _multipart_boundary(ctype):
+    boundary = parse_header(ctype)[1].get("boundary", "")
+    if not boundary:
+        raise _Refusal(apache.HTTP_BAD_REQUEST, "multipart request without a boundary")
+    if len(boundary) > _MAX_BOUNDARY:
+        raise _Refusal(apache.HTTP_BAD_REQUEST,
+                       "multipart boundary longer than %d bytes" % _MAX_BOUNDARY)
+    return boundary.encode("latin-1", "replace")
+
+
+class _Part:
+    """What the headers of one multipart part say."""
+
+    def __init__(self, pairs):
+        self.headers = apache.table()
+        first = {}
+        for key, value in pairs:
+            self.headers.add(key, value)
+            first.setdefault(key.lower(), value)
+        self.disposition, self.disposition_options = parse_header(
+            first.get("content-disposition", ""))
+        self.type, self.type_options = parse_header(
+            first.get("content-type", "text/plain"))
+        if "/" not in self.type:
+            self.type = "application/octet-stream"
+        name = self.disposition_options.get("name")
+        self.name = None if name is None else _Text._from_bytes(name.encode("latin-1"),
+                                                                "latin-1")
+
+    def is_file(self):
+        return "filename" in self.disposition_options
+
+    def describe(self, field):
+        """Copy the part's attributes onto field."""
+        field.name = self.name
+        field.type = self.type
+        field.type_options = self.type_options
+        field.disposition = self.disposition
+        field.disposition_options = self.disposition_options
+        field.headers = self.headers
+        return field
+
+
+# ---------------------------------------------------------------------------
+# FieldStorage
+# ---------------------------------------------------------------------------
+
+class FieldStorage:
+    """All form data of a request: query string fields, then the fields
+    of an urlencoded or multipart/form-data POST body."""
+
+    def __init__(self, req, keep_blank_values=0, strict_parsing=0,
+                 file_callback=None, field_callback=None):
+        self.list = FieldList()
+        self._keep_blank_values = keep_blank_values
+        self._parsed = 0
+        try:
+            self._limits = _Limits(req)
+            self._parse(req, file_callback, field_callback)
+        except _Refusal as refusal:
+            self._close_files()
+            req.log_error("mod_python.util: %s; refused with %d"
+                          % (refusal.message, refusal.status), apache.APLOG_WARNING)
+            raise apache.SERVER_RETURN(refusal.status) from None
+
+    # ---- parsing
+
+    def _parse(self, req, file_callback, field_callback):
+        if req.args:
+            self._add_pairs(parse_qsl(_qs_bytes(req.args), self._keep_blank_values))
+        if req.method != "POST":
+            return
+        length = self._content_length(req)
+        ctype = (req.headers_in.get("content-type")
+                 or "application/x-www-form-urlencoded")
+        lowered = ctype.lower()
+        if lowered.startswith("application/x-www-form-urlencoded"):
+            self._read_urlencoded(req, length)
+        elif lowered.startswith("multipart/"):
+            self._read_multipart(req, length, ctype, file_callback, field_callback)
+        else:
+            raise _Refusal(apache.HTTP_NOT_IMPLEMENTED,
+                           "unsupported form content type %r" % ctype[:100])
+
+    def _content_length(self, req):
+        try:
+            length = int(req.headers_in.get("content-length"))
+        except (TypeError, ValueError):
+            raise _Refusal(apache.HTTP_LENGTH_REQUIRED, "POST without a Content-Length")
+        if length < 0:
+            raise _Refusal(apache.HTTP_BAD_REQUEST, "negative Content-Length")
+        if self._limits.exceeds("max_body_size", length):
+            raise self._limits.refusal("request body of %d bytes" % length,
+                                       "max_body_size")
+        return length
+
+    def _count_fields(self, number=1):
+        self._parsed += number
+        if self._limits.exceeds("max_fields", self._parsed):
+            raise self._limits.refusal("number of form fields", "max_fields")
+
+    def _add_pairs(self, pairs):
+        """Add (name, value) bytes pairs as StringFields, within limits."""
+        max_size = self._limits.max_field_size or float("inf")
+        fields = []
+        for name, value in pairs:
+            if len(name) + len(value) > max_size:
+                raise self._limits.refusal("a form field", "max_field_size")
+            field = StringField._from_bytes(value)
+            field.name = _Text._from_bytes(name)
+            fields.append(field)
+        self._count_fields(len(fields))
+        self.list.extend(fields)
+
+    def _read_urlencoded(self, req, length):
+        if _body_was_read(req, length):
+            return
+        for chunk in _body_chunks(req, length, self._limits.max_field_size):
+            self._add_pairs(parse_qsl(chunk, self._keep_blank_values))
+
+    def _read_multipart(self, req, length, ctype, file_callback, field_callback):
+        reader = _MultipartReader(req, _multipart_boundary(ctype), self._limits)
+        if _body_was_read(req, length):
+            return
+        more = reader.skip_preamble()
+        while more:
+            self._count_fields()
+            pairs, kind = reader.read_headers()
+            if kind:
+                more = kind is _NEXT
+                continue
+            more = self._read_part(reader, _Part(pairs), file_callback, field_callback)
+
+    def _read_part(self, reader, part, file_callback, field_callback):
+        """Read one part's data into a new field; True if more parts follow."""
+        if part.name is None:
+            return reader.copy_data(None, 0)
+        if part.is_file():
+            return self._read_file_part(reader, part, file_callback)
+        return self._read_text_part(reader, part, field_callback)
+
+    def _read_file_part(self, reader, part, file_callback):
+        field = part.describe(Field(part.name))
+        field.filename = part.disposition_options["filename"]
+        field.file = (file_callback(field.filename) if file_callback
+                      else tempfile.TemporaryFile("w+b"))
+        self.list.append(field)
+        more = reader.copy_data(field.file.write, 0)
+        field.file.seek(0)
+        return more
+
+    def _read_text_part(self, reader, part, field_callback):
+        sink = field_callback() if field_callback else io.BytesIO()
+        more = reader.copy_data(sink.write, self._limits.max_field_size)
+        if field_callback:
+            sink.seek(0)
+            field = StringField(sink.read())
+            sink.seek(0)
+            field.file = sink
+        else:
+            field = StringField(sink.getvalue())
+        self.list.append(part.describe(field))
+        return more
+
+    def _close_files(self):
+        for field in self.list:
+            if isinstance(field, Field) and field.file is not None:
+                try:
+                    field.file.close()
+                except Exception:
+                    pass
+
+    # ---- helpers kept from 3.5
+
+    def parse_qsl_safely(self, qs, keep_blank_values=0):
+        """parse_qsl, falling back to urllib's parser if it fails."""
+        try:
+            return parse_qsl(qs, keep_blank_values)
+        except Exception:
+            return urllib.parse.parse_qsl(qs, keep_blank_values)
+
+    def read_to_boundary(self, req, boundary, file):
+        """Copy multipart data from req to file up to the next delimiter
+        line of `boundary` (bytes) and consume that line; True if it was
+        the closing one.  Reads line by line, so nothing after the
+        delimiter line is consumed."""
+        body = _BodyBuffer(req.readline, boundary)
+        return body.copy_to_delimiter(file.write) is _LAST
+
+    # ---- mapping interface
+
+    def __getitem__(self, name):
+        found = self.list.table()[_key(name)]
+        return found[0] if len(found) == 1 else list(found)
+
+    def __setitem__(self, name, value):
+        name = _name(name)
+        if name in self.list.table():
+            del self[name]
+        self.add_field(name, value)
+
+    def __delitem__(self, name):
+        name = _key(name)
+        if name not in self.list.table():
+            raise KeyError(name)
+        self.list[:] = [field for field in self.list if field.name != name]
+
+    def get(self, name, default=None):
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def getfirst(self, name, default=None):
+        found = self.list.table().get(_key(name))
+        return found[0] if found else default
+
+    def getlist(self, name):
+        return list(self.list.table().get(_key(name), ()))
+
+    def has_key(self, name):
+        return _key(name) in self.list.table()
+
+    __contains__ = has_key
+
+    def keys(self):
+        return list(self.list.table())
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def __len__(self):
+        return len(self.list.table())
+
+    def items(self):
+        return [(field.name, field) for field in self.list]
+
+    def add_field(self, name, value):
+        """Append a field; value is text, or a Field/StringField."""
+        if isinstance(value, (Field, StringField)):
+            value.name = _name(name)
+            self.list.append(value)
+        else:
+            self.list.append(_string_field(name, value))
+
+    def clear(self):
+        self.list.clear()
+
+    def __repr__(self):
+        return repr(self.list.table())
+
+
+def _body_was_read(req, length):
+    """True (and a warning logged) if the body had been read before this
+    FieldStorage was made: FieldStorage then sees no body fields, as in 3.5."""
+    if not length or getattr(req, "read_length", 0) < length:
+        return False
+    if getattr(req, "remaining", 0):
+        return False
+    req.log_error("mod_python.util: the request body was read before FieldStorage "
+                  "was created; only query string fields are available (reuse "
+                  "req.form)", apache.APLOG_WARNING)
+    return True
+
+
+# ---------------------------------------------------------------------------
+# apply_fs_data
+# ---------------------------------------------------------------------------
+
+def _code_parameters(code, skip):
+    """(keyword-passable parameter names, accepts **kwargs) of a code object;
+    `skip` leading positional parameters (self) are left out."""
+    start = max(skip, code.co_posonlyargcount)
+    names = code.co_varnames[start:code.co_argcount + code.co_kwonlyargcount]
+    return names, bool(code.co_flags & inspect.CO_VARKEYWORDS)
+
+
+def _function_code(obj):
+    return getattr(getattr(obj, "__func__", obj), "__code__", None)
+
+
+def _parameters(obj, depth=0):
+    """What apply_fs_data may pass to obj: (names, accepts **kwargs)."""
+    if inspect.isfunction(obj):
+        return _code_parameters(obj.__code__, 0)
+    if inspect.ismethod(obj) and _function_code(obj):
+        return _code_parameters(_function_code(obj), 1)
+    if inspect.isclass(obj):
+        code = _function_code(getattr(obj, "__init__", None))
+        return _code_parameters(code, 1) if code else ((), False)
+    call = getattr(obj, "__call__", None)
+    if call is None or inspect.isbuiltin(call) or depth > 4:
+        return (), False
+    if inspect.ismethod(call) and _function_code(call):
+        return _code_parameters(_function_code(call), 1)
+    if call is obj or isinstance(call, types.MethodWrapperType):
+        return (), False
+    return _parameters(call, depth + 1)
+
+
+def _form_values(fs):
+    """name -> value (or list of values) of the fields of fs; file uploads
+    are passed as their Field objects."""
+    values = {}
+    for field in fs.list:
+        value = field if isinstance(field, Field) or field.filename else field.value
+        values.setdefault(str(field.name), []).append(value)
+    return {name: found[0] if len(found) == 1 else found
+            for name, found in values.items()}
+
+
+def apply_fs_data(object, fs, **args):
+    """Call object with the fields of fs (and args) it declares."""
+    values = _form_values(fs)
+    values.update(args)
+    names, takes_any = _parameters(object)
+    if not takes_any:
+        values = {name: value for name, value in values.items() if name in names}
+    return object(**values)
+
+
+# ---------------------------------------------------------------------------
+# redirect
+# ---------------------------------------------------------------------------
+
+def redirect(req, location, permanent=0, text=None):
+    """Answer with a redirect to location and end the request
+    (raises apache.SERVER_RETURN(apache.DONE))."""
+    if not isinstance(location, str):
+        raise TypeError("location must be of type str")
+    if req.sent_bodyct:
+        raise IOError("Cannot redirect after headers have already been sent.")
+    req.err_headers_out["Location"] = location
+    req.status = (apache.HTTP_MOVED_PERMANENTLY if permanent
+                  else apache.HTTP_MOVED_TEMPORARILY)
+    if text is None:
+        text = ('<p>The document has moved <a href="%s">here</a></p>\n'
+                % html.escape(location))
+    req.write(text)
+    raise apache.SERVER_RETURN(apache.DONE)
