@@ -6,6 +6,7 @@
 #include "filter.h"
 #include "finfo.h"
 #include "mutex.h"
+#include "querystring.h"
 #include "hlist.h"
 #include "interpreters.h"
 #include "connection.h"
@@ -158,6 +159,10 @@ static PyMethodDef apache_functions[] = {
     {"exists_config_define", apache_exists_config_define, METH_VARARGS, NULL},
     {"stat", apache_stat, METH_VARARGS, "stat(fname, wanted) -> finfo"},
     {"register_cleanup", apache_register_cleanup, METH_VARARGS, NULL},
+    {"parse_qsl", (PyCFunction)(void (*)(void))mp_parse_qsl, METH_VARARGS | METH_KEYWORDS,
+     "parse_qsl(qs, keep_blank_values=0, strict_parsing=0)"},
+    {"parse_qs", (PyCFunction)(void (*)(void))mp_parse_qs, METH_VARARGS | METH_KEYWORDS,
+     "parse_qs(qs, keep_blank_values=0, strict_parsing=0)"},
     {"_global_lock", mp_global_lock, METH_VARARGS, "_global_lock(server, key, index=-1)"},
     {"_global_trylock", mp_global_trylock, METH_VARARGS, NULL},
     {"_global_unlock", mp_global_unlock, METH_VARARGS, NULL},

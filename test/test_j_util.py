@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from helpers import Site
+from helpers import Site, code
 
 SITE = Site()
 
@@ -328,3 +328,33 @@ def test_apply_fs_data(site):
 def site(module_mpm):
     with SITE.serve(mpm=module_mpm) as srv:
         yield srv
+
+
+def test_c_and_python_query_parsers_agree(apache):
+    # J-225..229 hold for the C parser used inside Apache; this checks it
+    # against the pure-Python one (used outside Apache) on awkward inputs.
+    srv = apache(files={"qsdiff.py": code("""
+        import _apache
+        from mod_python import util
+        CASES = [b"a=1&b=2;c=3", b"a=&b", b"x=a+b%2Bc", b"%", b"%4", b"%zz=1",
+                 b"a=%C3%A9", b"=v", b"&&;;", b"k=v=w", b"a=%ff%fe", b"+=+"]
+        def handler(req):
+            out = []
+            for case in CASES:
+                for keep in (0, 1):
+                    for qs in (case, case.decode("latin-1")):
+                        c = _apache.parse_qsl(qs, keep)
+                        py = util._pairs(util._qs_bytes(qs), keep)
+                        if isinstance(qs, str):
+                            py = [(util._decoded(n), util._decoded(v)) for n, v in py]
+                        if c != py:
+                            out.append(repr((qs, keep, c, py)))
+            req.write("\\n".join(out) or "same")
+            return apache.OK
+    """)}, config="""
+<Directory @DOCROOT@>
+  SetHandler mod_python
+  PythonHandler qsdiff
+</Directory>
+""")
+    assert srv.get("/qsdiff.py").text == "same"
