@@ -977,10 +977,13 @@ static PyGetSetDef req_getset[] = {
     {NULL}
 };
 
+/* Attributes Python code set on the request may be deleted again; those
+ * of the request_rec may not. */
 static int req_setattr(PyObject *o, PyObject *name, PyObject *value)
 {
-    if (no_delete(value))
-        return -1;
+    PyObject *dict = ((mp_request *)o)->dict;
+    if (!value && !(dict && PyDict_Contains(dict, name) == 1))
+        return no_delete(value) ? -1 : 0;
     return PyObject_GenericSetAttr(o, name, value);
 }
 
