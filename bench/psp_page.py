@@ -11,15 +11,7 @@ that pages load existing sessions (not make new ones) and concurrent
 requests rarely wait for the same session's lock.
 """
 
-import argparse
-import os
-import re
-import subprocess
-import sys
-import tempfile
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test"))
-from conftest import ApacheServer  # noqa: E402  (reuses the test harness)
+import wrk_bench
 
 SESSION_PAGE = """\
 <%
@@ -62,42 +54,6 @@ end
 """
 
 
-def server_cpu_seconds(pid):
-    """utime+stime of the Apache parent and all its children."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(entry) == pid or int(fields[1]) == pid:
-            total += int(fields[11]) + int(fields[12])
-    return total / ticks
-
-
-def run_wrk(url, seconds, args, script):
-    out = subprocess.run(["wrk", "-t%d" % args.threads, "-c%d" % args.connections,
-                          "-d%ds" % seconds, "-s", script, url],
-                         capture_output=True, text=True, check=True).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    total = int(re.search(r"(\d+) requests in", out).group(1))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return rate, total, int(errors.group(1)) if errors else 0
-
-
-def measure(srv, path, args, script):
-    url = "http://127.0.0.1:%d%s" % (srv.port, path)
-    run_wrk(url, 2, args, script)                             # warm-up
-    cpu0 = server_cpu_seconds(srv.pid)
-    rate, total, errors = run_wrk(url, args.seconds, args, script)
-    cpu = server_cpu_seconds(srv.pid) - cpu0
-    return rate, cpu / total * 1e6, errors
-
-
 def make_sessions(srv, count):
     """Cookie headers of `count` new sessions (each with a theme cookie)."""
     cookies = []
@@ -118,47 +74,28 @@ def check_bodies(srv, cookie):
             raise SystemExit("%s (%s) answered %r" % (name, path, r))
 
 
-def write_script(cookies):
-    fd, path = tempfile.mkstemp(prefix="psp_bench_", suffix=".lua")
-    with os.fdopen(fd, "w") as f:
-        f.write(LUA % ", ".join('"%s"' % c for c in cookies))
-    return path
+def lua_text(cookies):
+    """The wrk script, sending these Cookie headers in turn."""
+    return LUA % ", ".join('"%s"' % c for c in cookies)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mpm", default="event", choices=["event", "prefork", "worker"])
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--threads", type=int, default=1)
+    parser = wrk_bench.arg_parser(__doc__)
     parser.add_argument("--sessions", type=int, default=64)
     parser.add_argument("--session-type", default="DbmSession",
                         choices=["DbmSession", "FileSession", "MemorySession"])
     args = parser.parse_args()
 
     config = CONFIG % {"session_type": args.session_type}
-    srv = ApacheServer(config=config, mpm=args.mpm, loglevel="warn",
-                       files={"session.psp": SESSION_PAGE, "plain.psp": PLAIN_PAGE,
-                              "start.psp": START_PAGE, "static.txt": STATIC})
-    srv.start()
-    script = None
-    try:
+    files = {"session.psp": SESSION_PAGE, "plain.psp": PLAIN_PAGE,
+             "start.psp": START_PAGE, "static.txt": STATIC}
+    with wrk_bench.apache(config, files, args.mpm) as srv:
         cookies = make_sessions(srv, args.sessions)
         check_bodies(srv, cookies[0])
-        script = write_script(cookies)
-        results = {name: measure(srv, path, args, script) for name, path in PATHS}
-    finally:
-        srv.cleanup()
-        if script:
-            os.unlink(script)
-    print("%-12s %12s %18s %8s" % ("", "requests/s", "server CPU us/req", "non-2xx"))
-    for name, (rate, cpu_us, errors) in results.items():
-        print("%-12s %12.0f %18.1f %8d" % (name, rate, cpu_us, errors))
-    s_rate, s_cpu, _ = results["static"]
-    for name in ("psp", "psp+session"):
-        rate, cpu, _ = results[name]
-        print("%s/static: %.2f of the static rate, %.2fx the CPU per request"
-              % (name, rate / s_rate, cpu / s_cpu))
+        with wrk_bench.lua_script(lua_text(cookies)) as script:
+            results = {name: wrk_bench.measure(srv, path, args, script)
+                       for name, path in PATHS}
+    wrk_bench.report(results)
 
 
 if __name__ == "__main__":
