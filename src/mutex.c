@@ -15,6 +15,17 @@
 #define DEFAULT_LOCKS 8
 #define DEFAULT_DIRECTORY "/tmp"
 
+/* A session lock taken while handling a request is released when the
+ * request's pool goes, which under the event MPM can happen on another
+ * thread.  Process-shared pthread mutexes refuse an unlock from a thread
+ * that does not own them; System V semaphores have no owner, and their
+ * SEM_UNDO still frees the lock of a child that dies holding it. */
+#if APR_HAS_SYSVSEM_SERIALIZE
+#define LOCK_MECHANISM APR_LOCK_SYSVSEM
+#else
+#define LOCK_MECHANISM APR_LOCK_DEFAULT
+#endif
+
 static apr_global_mutex_t **mutexes;
 static const char **lock_files;
 static int nlocks;
@@ -53,7 +64,7 @@ int mp_mutexes_create(apr_pool_t *pconf, server_rec *s)
     for (i = 0; i < nlocks; i++) {
         apr_status_t rc;
         lock_files[i] = apr_psprintf(pconf, "%s/mpmtx%d%d", dir, (int)getpid(), i);
-        rc = apr_global_mutex_create(&mutexes[i], lock_files[i], APR_LOCK_DEFAULT, pconf);
+        rc = apr_global_mutex_create(&mutexes[i], lock_files[i], LOCK_MECHANISM, pconf);
         if (rc == APR_SUCCESS)
             rc = ap_unixd_set_global_mutex_perms(mutexes[i]);
         if (rc != APR_SUCCESS) {

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from helpers import Site
+from helpers import Site, code
 
 MUTEX_NOTICE = (r"mod_python: Creating (\d+) session mutexes based on (-?\d+) max processes "
                 r"and (-?\d+) max threads\.")
@@ -224,3 +224,37 @@ def test_global_lock_bad_arguments(lock_site):
     assert d["not_server"] == not_server, d
     assert d["none_server"] == not_server, d
     assert d["trylock_not_server"] == not_server, d
+
+
+CROSS_THREAD = code("""
+    import threading, _apache
+    def handler(req):
+        # Lock here, unlock from another thread: what happens when a
+        # request's cleanups run on a different worker thread (event MPM).
+        _apache._global_lock(req.server, "cross-thread-key")
+        errors = []
+        def unlock():
+            try:
+                _apache._global_unlock(req.server, "cross-thread-key")
+            except Exception as exc:
+                errors.append(repr(exc))
+        t = threading.Thread(target=unlock)
+        t.start()
+        t.join()
+        free = _apache._global_trylock(req.server, "cross-thread-key")
+        if free:
+            _apache._global_unlock(req.server, "cross-thread-key")
+        return reply(req, {"errors": errors, "free_again": free})
+""")
+
+
+@pytest.mark.parametrize("mpm", ["prefork", "event"])
+def test_global_lock_released_from_another_thread(apache, mpm):
+    srv = apache(mpm=mpm, files={"cross.py": CROSS_THREAD}, config="""
+<Directory @DOCROOT@>
+  SetHandler mod_python
+  PythonHandler cross
+</Directory>
+""")
+    for _ in range(3):
+        assert srv.get("/cross.py", timeout=10).json() == {"errors": [], "free_again": True}
