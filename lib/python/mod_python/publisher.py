@@ -15,6 +15,7 @@ import os
 import re
 import stat
 import types
+import weakref
 
 from mod_python import apache, cache, util
 
@@ -308,17 +309,30 @@ def _auth_attributes(obj):
 _indexes = {}
 
 
+# function -> (the sources its auth was read from, the auth found)
+_nested_found = weakref.WeakKeyDictionary()
+
+
 def _nested_auth(obj):
+    """The nested auth of a function or method, worked out once per
+    function for as long as its source is unchanged."""
+    func = getattr(obj, "__func__", obj)
+    layers = _layers(func)
+    sources = [_source(layer) for layer in layers]
+    cached = _nested_found.get(func)
+    if cached is not None and all(a is b for a, b in zip(cached[0], sources)):
+        return cached[1]
     found = {}
     # innermost first, so that a decorator's wrapper can override
-    for func in reversed(_layers(getattr(obj, "__func__", obj))):
-        for name, code, value in _auth_items(func):
+    for layer, source in reversed(list(zip(layers, sources))):
+        for name, code, value in _auth_items(layer, source):
             if code is not None:
-                # a nested def: made anew, in the function's globals
+                # a nested def, made in the function's globals
                 namespace = {}
-                exec(code, func.__globals__, namespace)
+                exec(code, layer.__globals__, namespace)
                 value = namespace[name]
             found[name] = value
+    _nested_found[func] = (sources, found)
     return found
 
 
@@ -332,9 +346,8 @@ def _layers(func):
     return layers
 
 
-def _auth_items(func):
+def _auth_items(func, source):
     code = func.__code__
-    source = _source(func)
     if not source:
         return ()
     cached = _indexes.get(code.co_filename)

@@ -693,7 +693,6 @@ class FieldStorage:
         self._keep_blank_values = keep_blank_values
         self._parsed = 0
         try:
-            self._limits = _Limits(req)
             self._parse(req, file_callback, field_callback)
         except _Refusal as refusal:
             self._close_files()
@@ -704,6 +703,9 @@ class FieldStorage:
     # ---- parsing
 
     def _parse(self, req, file_callback, field_callback):
+        if not req.args and req.method != "POST":
+            return  # nothing to parse: spare reading the limits
+        self._limits = _Limits(req)
         if req.args:
             self._add_pairs(parse_qsl(_qs_bytes(req.args), self._keep_blank_values))
         if req.method != "POST":
