@@ -318,7 +318,10 @@ def _python_lines(pythonhandler, pythonpath, pythonoptions, mp_comments,
 def _basic_config(server_root, listen, conf, logs, htdocs, pythonhandler,
                   pythonpath, pythonoptions, mp_comments):
     """The Container that write_basic_config saves as a script."""
-    libexecdir = mod_python.version.LIBEXECDIR
+    # A pip install puts mod_python.so in the package (LIBEXECDIR); Apache's
+    # own modules stay where apxs says.
+    libexecdir = getattr(mod_python.version, "APACHE_LIBEXECDIR",
+                         mod_python.version.LIBEXECDIR)
     return Container(*(
         _module_lines(libexecdir)
         + [ServerRoot(quote_if_space(server_root)),
@@ -338,7 +341,7 @@ def _basic_config(server_root, listen, conf, logs, htdocs, pythonhandler,
            Container(LockFile(os.path.join(logs, "accept.lock")),
                      only_if="%s == '2.2'" % _HTTPD_VERSION)]
         + _python_lines(pythonhandler, pythonpath, pythonoptions,
-                        mp_comments, libexecdir)))
+                        mp_comments, mod_python.version.LIBEXECDIR)))
 
 
 def _make_dirs(server_root, subdirs):

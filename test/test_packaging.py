@@ -1,0 +1,148 @@
+"""Packaging: `make install` writes Debian's python.load (a2enmod), and
+`pip install` of the source tree into a virtualenv builds a module that
+Apache loads and that serves a handler from the venv's package."""
+
+import glob
+import os
+import runpy
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+from conftest import LIBDIR, REPO
+from helpers import code
+
+BUILD = runpy.run_path(os.path.join(LIBDIR, "mod_python", "version.py"))
+MODS_AVAILABLE = "/etc/apache2/mods-available"
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+@pytest.fixture
+def world_readable_dir():
+    # Apache's children (www-data) cannot enter pytest's private tmp_path.
+    path = tempfile.mkdtemp(prefix="mptest-packaging-", dir="/tmp")
+    os.chmod(path, 0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.mark.skipif(not os.path.isdir(MODS_AVAILABLE),
+                    reason="no %s on this machine (not a Debian-style Apache)"
+                    % MODS_AVAILABLE)
+def test_make_install_writes_debian_python_load(world_readable_dir):
+    dest = os.path.join(world_readable_dir, "dest")
+    subprocess.run(["make", "-s", "install", "DESTDIR=%s" % dest], cwd=REPO,
+                   check=True, capture_output=True)
+    mods = dest + MODS_AVAILABLE
+    with open(os.path.join(mods, "python.load")) as f:
+        lines = [l.strip() for l in f if l.strip() and not l.startswith("#")]
+    assert lines == ["LoadModule python_module %s/mod_python.so" % BUILD["LIBEXECDIR"]]
+    assert os.path.isfile(os.path.join(mods, "python.conf"))
+    # nothing enabled
+    assert not os.path.exists(dest + "/etc/apache2/mods-enabled")
+
+    # a local python.conf survives a reinstall
+    with open(os.path.join(mods, "python.conf"), "a") as f:
+        f.write("# local edit\n")
+    subprocess.run(["make", "-s", "install-modconf", "DESTDIR=%s" % dest], cwd=REPO,
+                   check=True, capture_output=True)
+    with open(os.path.join(mods, "python.conf")) as f:
+        assert "# local edit" in f.read()
+
+    subprocess.run(["make", "-s", "uninstall", "DESTDIR=%s" % dest], cwd=REPO,
+                   check=True, capture_output=True)
+    assert os.listdir(mods) == []
+    assert not os.path.exists("%s%s/mod_python.so" % (dest, BUILD["LIBEXECDIR"]))
+
+
+def _source_copy(dest):
+    """The files of the checkout (tracked, plus new ones not ignored), as a
+    fresh clone would have them: no configure, no build outputs."""
+    out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
+                          "--exclude-standard"], cwd=REPO, check=True,
+                         capture_output=True).stdout.decode()
+    for rel in filter(None, out.split("\0")):
+        src = os.path.join(REPO, rel)
+        if not os.path.isfile(src):
+            continue   # deleted in the work tree
+        dst = os.path.join(dest, rel)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        shutil.copy2(src, dst)
+
+
+def _make_venv(path):
+    if not os.path.exists(SYSTEM_PYTHON):
+        pytest.skip("no %s" % SYSTEM_PYTHON)
+    p = subprocess.run([SYSTEM_PYTHON, "-m", "venv", path], capture_output=True, text=True)
+    if p.returncode != 0 and os.getuid() == 0 and shutil.which("apt-get"):
+        # Debian splits ensurepip into python3-venv
+        subprocess.run(["apt-get", "install", "-y", "python3-venv"],
+                       capture_output=True, timeout=300)
+        shutil.rmtree(path, ignore_errors=True)
+        p = subprocess.run([SYSTEM_PYTHON, "-m", "venv", path], capture_output=True,
+                           text=True)
+    if p.returncode != 0:
+        pytest.skip("cannot create a virtualenv with %s (install python3-venv): %s"
+                    % (SYSTEM_PYTHON, p.stderr.strip()[-300:]))
+
+
+def test_pip_install_into_venv_serves_hello(world_readable_dir, apache):
+    # (fixture order: Apache stops before the venv goes)
+    src = os.path.join(world_readable_dir, "src")
+    venv = os.path.join(world_readable_dir, "venv")
+    _source_copy(src)
+    _make_venv(venv)
+    vpython = os.path.join(venv, "bin", "python")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("PYTHON") and k != "VIRTUAL_ENV"}
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    p = subprocess.run([vpython, "-m", "pip", "install", "-q", src], env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-5000:]
+
+    site = subprocess.run([vpython, "-c", "import sysconfig; "
+                           "print(sysconfig.get_paths()['platlib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    pkg = os.path.join(site, "mod_python")
+    so = os.path.join(pkg, "mod_python.so")
+    assert os.path.isfile(so)
+    assert os.path.isfile(os.path.join(venv, "bin", "mod_python"))   # console script
+    version = runpy.run_path(os.path.join(pkg, "version.py"))
+    assert version["LIBEXECDIR"] == pkg
+    assert version["PYTHON_BIN"] == vpython or \
+        os.path.realpath(version["PYTHON_BIN"]) == os.path.realpath(vpython)
+    assert version["APACHE_LIBEXECDIR"] == BUILD["LIBEXECDIR"]
+    assert version["HTTPD"] == BUILD["HTTPD"]
+    assert version["version"] == BUILD["version"]
+    # nothing compiled in the copied source tree itself
+    assert not glob.glob(os.path.join(src, "src", "*.o"))
+    assert not os.path.exists(os.path.join(src, "configure"))
+    subprocess.run(["chmod", "-R", "a+rX", world_readable_dir], check=True)
+
+    srv = apache(start=False, site_dirs=site, files={"hello.py": code("""
+        import mod_python, sys
+        def handler(req):
+            req.write("Hello|%s|%s" % (mod_python.__file__, sys.executable))
+            return apache.OK
+    """)}, config="""
+<Directory @DOCROOT@>
+  SetHandler mod_python
+  PythonHandler hello
+</Directory>
+""")
+    with open(srv.conf_path) as f:
+        conf = f.read()
+    assert os.path.join(REPO, "src", "mod_python.so") in conf
+    conf = conf.replace(os.path.join(REPO, "src", "mod_python.so"), so)
+    with open(srv.conf_path, "w") as f:
+        f.write(conf)
+    srv.start()
+    r = srv.get("/hello.py")
+    assert r.status == 200, r.text
+    hello, init, executable = r.text.split("|")
+    assert hello == "Hello"
+    assert init == os.path.join(pkg, "__init__.py")
+    assert os.path.realpath(executable) == os.path.realpath(SYSTEM_PYTHON)
+    assert "mod_python version mismatch" not in srv.error_log()

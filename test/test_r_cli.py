@@ -1,0 +1,261 @@
+"""The `mod_python` command-line tool (python -m mod_python), with a real
+Apache for `serve`."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import pytest
+
+REPO = os.path.realpath(os.path.join(os.path.dirname(__file__), ".."))
+LIB = os.path.join(REPO, "lib", "python")
+
+HANDLER = '''\
+from mod_python import apache
+
+def handler(req):
+    req.content_type = "text/plain"
+    req.write("hello from handler")
+    return apache.OK
+
+def other(req):
+    req.content_type = "text/plain"
+    req.write("hello from other")
+    return apache.OK
+'''
+
+PUBLISHED = '''\
+def hi(req, name="nobody"):
+    return "hi " + name
+'''
+
+WSGI_APP = '''\
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [("wsgi " + environ["PATH_INFO"]).encode()]
+'''
+
+
+def _env():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = LIB
+    return env
+
+
+def run_cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "mod_python"] + list(args),
+                          capture_output=True, text=True, env=_env(),
+                          cwd=cwd, timeout=60)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def workdir():
+    """A world-readable directory (Apache's children may be www-data)."""
+    path = tempfile.mkdtemp(prefix="mp-cli-")
+    os.chmod(path, 0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def write(directory, name, text):
+    path = os.path.join(directory, name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+class Served:
+    """A running `mod_python serve`: its process, URL and server root."""
+
+    def __init__(self, args, cwd):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "mod_python", "serve"] + args,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=_env(), cwd=cwd)
+        self.root = self._line("Server root: ").split(": ", 1)[1]
+        self.banner = self._line("Serving ")
+        self.url = self.banner.split(" at ", 1)[1].split()[0]
+
+    def _line(self, prefix):
+        line = self.proc.stdout.readline().strip()
+        assert line.startswith(prefix), (line, self.proc.stderr.read())
+        return line
+
+    def get(self, path):
+        deadline = time.time() + 15
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + path, timeout=10) as r:
+                    return r.read().decode()
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    def pid(self):
+        with open(os.path.join(self.root, "logs", "httpd.pid")) as f:
+            return int(f.read())
+
+    def stop(self, signum=signal.SIGINT):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signum)
+        status = self.proc.wait(30)
+        shutil.rmtree(self.root, ignore_errors=True)
+        return status
+
+
+@pytest.fixture
+def serve(workdir):
+    started = []
+
+    def start(*args):
+        served = Served(list(args) + ["--port", str(free_port())], workdir)
+        started.append(served)
+        return served
+
+    yield start
+    for served in started:
+        served.stop()
+
+
+def gone(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+# R-362
+def test_create(workdir):
+    target = os.path.join(workdir, "x")
+    out = run_cli("create", target, "--pythonhandler=mod_python.wsgi",
+                  "--pythonoption=mod_python.wsgi.application "
+                  "app::application")
+    assert out.returncode == 0, out.stderr
+    conf = os.path.join(target, "conf", "httpd_conf.py")
+    assert out.stdout.splitlines()[0] == conf
+    assert os.path.isfile(conf)
+    for sub in ("logs", "public"):
+        assert os.path.isdir(os.path.join(target, sub))
+
+
+# R-362
+def test_create_without_pythonhandler(workdir):
+    out = run_cli("create", os.path.join(workdir, "y"))
+    assert out.returncode == 2
+    assert "Must specify a --pythonhandler" in out.stderr
+    assert not os.path.exists(os.path.join(workdir, "y"))
+
+
+# R-363
+def test_genconfig(workdir):
+    target = os.path.join(workdir, "x")
+    run_cli("create", target, "--pythonhandler=mod_python.wsgi",
+            "--pythonoption=mod_python.wsgi.application app::application")
+    out = run_cli("genconfig", os.path.join(target, "conf", "httpd_conf.py"))
+    assert out.returncode == 0, out.stderr
+    assert "ServerRoot %s" % target in out.stdout
+    assert "PythonHandler mod_python.wsgi" in out.stdout
+    assert ("PythonOption mod_python.wsgi.application app::application"
+            in out.stdout)
+
+
+# R-364
+def test_version():
+    out = run_cli("version")
+    assert out.returncode == 0, out.stderr
+    prefixes = [line.split(":")[0] + ":" for line in out.stdout.splitlines()]
+    assert prefixes == ["mod_python:", "python:", "httpd:", "apr:",
+                        "platform:"]
+
+
+# R-365
+def test_bogus_command():
+    out = run_cli("bogus")
+    assert out.returncode != 0
+    assert "Invalid command" in out.stderr
+
+
+def test_missing_positional():
+    for command, what in (("genconfig", "<src>"), ("start", "<httpd.conf>"),
+                          ("create", "<directory>")):
+        out = run_cli(command)
+        assert out.returncode == 2
+        assert "Must specify %s" % what in out.stderr
+
+
+def test_module_config():
+    out = run_cli("module-config")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("LoadModule python_module ")
+    assert os.path.isfile(lines[0].split(None, 2)[2].strip('"'))
+    assert 'PythonOption mod_python.site_dirs "%s"' % LIB in lines
+
+
+def test_serve_handler_file_then_sigint(serve, workdir):
+    write(workdir, "app.py", HANDLER)
+    served = serve("app.py")
+    assert served.banner.endswith("(Ctrl-C stops)")
+    assert served.url.startswith("http://127.0.0.1:")
+    assert served.get("/") == "hello from handler"
+    pid = served.pid()
+    assert not gone(pid)
+    assert served.stop(signal.SIGINT) == 0
+    assert gone(pid)
+
+
+def test_serve_named_handler_and_sigterm(serve, workdir):
+    write(workdir, "app.py", HANDLER)
+    served = serve("app.py::other", "--mpm", "prefork", "--processes", "2")
+    assert served.get("/anything") == "hello from other"
+    pid = served.pid()
+    assert served.stop(signal.SIGTERM) == 0
+    assert gone(pid)
+
+
+def test_serve_directory(serve, workdir):
+    write(workdir, "site/pub.py", PUBLISHED)
+    write(workdir, "site/static.txt", "just a file\n")
+    served = serve("site")
+    assert served.get("/pub.py/hi?name=bob") == "hi bob"
+    assert served.get("/static.txt") == "just a file\n"
+
+
+def test_serve_wsgi(serve, workdir):
+    write(workdir, "wapp.py", WSGI_APP)
+    served = serve("--wsgi", "wapp:app")
+    assert served.get("/some/path") == "wsgi /some/path"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["missing.py"], "no such file"),
+    (["broken.py"], "syntax error in"),
+    (["app.py::nothere"], "defines no nothere"),
+    (["--wsgi", "wapp:nothere"], "defines no nothere"),
+    (["--wsgi", "wapp:"], "bad --wsgi"),
+    (["--wsgi", "nomodule:app"], "nomodule not found"),
+])
+def test_serve_target_errors(workdir, args, message):
+    write(workdir, "app.py", HANDLER)
+    write(workdir, "wapp.py", WSGI_APP)
+    write(workdir, "broken.py", "def handler(req:\n")
+    out = run_cli("serve", *args, "--port", str(free_port()), cwd=workdir)
+    assert out.returncode == 2
+    assert "Serving" not in out.stdout
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], out.stderr
