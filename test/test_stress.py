@@ -174,6 +174,8 @@ def test_200_graceful_restarts_while_requests_flow(apache):
     assert result["wrong"] == []
     assert result["ok"] > 1000
     assert_no_crash(srv.error_log())
-    # The parent reloads the module 180 more times; children are new ones.
+    # The parent reloads the module 180 more times: it must not grow.
+    # Children are new processes each time; their size depends on how many
+    # interpreters they have started yet, so only a sane bound is checked.
     assert parent_rss[1] - parent_rss[0] < 4096, parent_rss
-    assert child_rss[1] - child_rss[0] < 4096, child_rss
+    assert max(child_rss) < 96 * 1024, child_rss

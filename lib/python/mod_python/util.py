@@ -452,9 +452,9 @@ class _BodyBuffer:
     req.readline to never read past a delimiter line), searched for
     delimiter lines and header lines."""
 
-    def __init__(self, fetch, boundary):
+    def __init__(self, fetch, delimiter):
         self.fetch = fetch
-        self.delimiter = boundary if boundary.startswith(b"--") else b"--" + boundary
+        self.delimiter = delimiter  # "--" + the boundary (RFC 2046)
         self.buf = b""
         self.pos = 0
         self.eof = False
@@ -562,7 +562,9 @@ class _MultipartReader:
     headers and its data."""
 
     def __init__(self, req, boundary, limits):
-        self.body = _BodyBuffer(req.read, boundary)
+        # A boundary may itself start with "--" (curl, Firefox): the
+        # delimiter is always "--" + boundary.
+        self.body = _BodyBuffer(req.read, b"--" + boundary)
         self.limits = limits
 
     def skip_preamble(self):
@@ -821,9 +823,9 @@ class FieldStorage:
 
     def read_to_boundary(self, req, boundary, file):
         """Copy multipart data from req to file up to the next delimiter
-        line of `boundary` (bytes) and consume that line; True if it was
-        the closing one.  Reads line by line, so nothing after the
-        delimiter line is consumed."""
+        line `boundary` (bytes, the "--"-prefixed delimiter as 3.5 passed
+        it) and consume that line; True if it was the closing one.  Reads
+        line by line, so nothing after the delimiter line is consumed."""
         body = _BodyBuffer(req.readline, boundary)
         return body.copy_to_delimiter(file.write) is _LAST
 
