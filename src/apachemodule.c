@@ -166,6 +166,8 @@ static PyMethodDef apache_functions[] = {
     {"_global_lock", mp_global_lock, METH_VARARGS, "_global_lock(server, key, index=-1)"},
     {"_global_trylock", mp_global_trylock, METH_VARARGS, NULL},
     {"_global_unlock", mp_global_unlock, METH_VARARGS, NULL},
+    {"_global_lock_index", mp_global_lock_index, METH_O,
+     "_global_lock_index(key): the mutex _global_lock(server, key) takes"},
     {NULL}
 };
 

@@ -126,6 +126,14 @@ static apr_global_mutex_t *chosen(PyObject *args)
     return mutexes[index];
 }
 
+/* _global_lock_index(key): the mutex index=-1 picks for key, so callers
+ * can tell which of their keys share a mutex. */
+PyObject *mp_global_lock_index(PyObject *module, PyObject *key)
+{
+    int index = index_for_key(key);
+    return index < 0 ? NULL : PyLong_FromLong(index);
+}
+
 PyObject *mp_global_lock(PyObject *module, PyObject *args)
 {
     apr_global_mutex_t *m = chosen(args);

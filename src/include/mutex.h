@@ -14,5 +14,6 @@ void mp_mutexes_child_init(apr_pool_t *pchild);
 PyObject *mp_global_lock(PyObject *module, PyObject *args);
 PyObject *mp_global_trylock(PyObject *module, PyObject *args);
 PyObject *mp_global_unlock(PyObject *module, PyObject *args);
+PyObject *mp_global_lock_index(PyObject *module, PyObject *key);
 
 #endif

@@ -92,6 +92,7 @@ def make_fake_apache():
                             mod.cleanups.append((interp, server, func, data)))
     mod._global_lock = mod._global_trylock = mod._global_unlock = (
         lambda server, key, index=-1: None)
+    mod._global_lock_index = lambda key: 1
     mod.MODULE_MAGIC_NUMBER_MAJOR = 20120211
     mod.MODULE_MAGIC_NUMBER_MINOR = 129
     for value, name in enumerate(("AP_CONN_UNKNOWN", "AP_CONN_CLOSE",

@@ -391,16 +391,6 @@ def test_single_mutex_is_shared_with_dbm(monkeypatch, tmp_path):
     assert mutexes.held() == []
 
 
-def test_mutex_count_probe(monkeypatch):
-    for count in (1, 2, 3, 8, 13, 64, 100):
-        fake = install_mutexes(monkeypatch, count)
-        assert Session._count_mutexes(None) == count
-        assert fake.held() == []
-    fake = install_mutexes(monkeypatch, 9)
-    fake.locks[5].acquire()     # busy mutexes are found too
-    assert Session._count_mutexes(None) == 9
-
-
 def test_mutex_index_matches_the_c_hash(monkeypatch):
     install_mutexes(monkeypatch, 8)
     for key in ("a", SID, "dbm", "\u00e9t\u00e9"):

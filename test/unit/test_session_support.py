@@ -124,9 +124,8 @@ class FakeMutexes:
         return [i for i, lock in enumerate(self.locks) if lock.locked()]
 
     def session_calls(self):
-        """lock/unlock calls, without the probing try-locks."""
-        return [c[:3] for c in self.calls
-                if c[0] != "trylock" and c[1] != "mp_session_probe"]
+        """lock/unlock calls, without try-locks."""
+        return [c[:3] for c in self.calls if c[0] != "trylock"]
 
 
 def install_mutexes(monkeypatch, count=8):
@@ -134,7 +133,7 @@ def install_mutexes(monkeypatch, count=8):
     monkeypatch.setattr(apache, "_global_lock", fake.lock)
     monkeypatch.setattr(apache, "_global_trylock", fake.trylock)
     monkeypatch.setattr(apache, "_global_unlock", fake.unlock)
-    monkeypatch.setattr(Session, "_mutex_count", None)
+    monkeypatch.setattr(apache, "_global_lock_index", lambda key: fake.index(key, -1))
     return fake
 
 

@@ -205,56 +205,10 @@ class _RequestLock:
         self.release()
 
 
-_mutex_count = None
-
-
-def _index_exists(server, index):
-    """Whether the C side has a global mutex number index (probed with a
-    non-blocking try-lock that is given back at once)."""
-    try:
-        taken = apache._global_trylock(server, "mp_session_probe", index)
-    except ValueError as exc:
-        if "out of range" in str(exc):
-            return False
-        raise
-    if taken:
-        apache._global_unlock(server, "mp_session_probe", index)
-    return True
-
-
-def _count_mutexes(server, limit=1 << 16):
-    """How many global mutexes there are: the first index refused."""
-    low, high = 0, 1
-    while _index_exists(server, high):
-        if high >= limit:
-            return high
-        low, high = high, high * 2
-    while high - low > 1:
-        middle = (low + high) // 2
-        if _index_exists(server, middle):
-            low = middle
-        else:
-            high = middle
-    return high
-
-
-def _fnv1a(text):
-    """32-bit FNV-1a of the UTF-8 of text: the hash src/mutex.c uses."""
-    value = 2166136261
-    for byte in text.encode("utf-8"):
-        value = ((value ^ byte) * 16777619) & 0xFFFFFFFF
-    return value
-
-
 def mutex_index(server, key):
-    """The global mutex the C side picks for key (index=-1): never 0, the
-    dbm mutex, unless there is only one."""
-    global _mutex_count
-    if _mutex_count is None:
-        _mutex_count = _count_mutexes(server)
-    if _mutex_count <= 1:
-        return 0
-    return _fnv1a(str(key)) % (_mutex_count - 1) + 1
+    """The global mutex _global_lock(server, key) takes: never 0, the dbm
+    mutex, unless there is only one."""
+    return apache._global_lock_index(key)
 
 
 class _GlobalMutex(_RequestLock):

@@ -20,7 +20,8 @@ import _apache
 from _apache import (SERVER_RETURN, config_tree, exists_config_define,
                      log_error, mpm_query, server_root, stat, table)
 from _apache import MODULE_MAGIC_NUMBER_MAJOR, MODULE_MAGIC_NUMBER_MINOR
-from _apache import _global_lock, _global_trylock, _global_unlock  # noqa: F401
+from _apache import (_global_lock, _global_trylock, _global_unlock,  # noqa: F401
+                     _global_lock_index)
 
 # Set by init() when the C module creates this interpreter.
 interpreter = None
