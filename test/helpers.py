@@ -203,6 +203,21 @@ class Client:
 # --------------------------------------------------------------------------
 # the server
 
+def child_pids(pid):
+    """Pids of the processes whose parent is pid (processes may come and
+    go while /proc is read)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    if f.read().rsplit(")", 1)[1].split()[1] == str(pid):
+                        found.append(int(entry))
+            except OSError:
+                pass
+    return found
+
+
 class ApacheServer:
     def __init__(self, config="", files=None, mpm="prefork", loglevel="info",
                  defines=(), timeout=20, nports=2, modules=(), site_dirs=None,

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from conftest import LIBDIR
-from helpers import code
+from helpers import child_pids, code
 
 HELLO = code("""
     def handler(req):
@@ -185,13 +185,11 @@ def test_child_memory_stable_across_requests(apache):
             assert conn.getresponse().read() == b"ok"
 
     serve(3000)
-    child = [p for p in os.listdir("/proc") if p.isdigit()
-             and open("/proc/%s/stat" % p).read().rsplit(")", 1)[1].split()[1]
-             == str(srv.pid)]
+    child = child_pids(srv.pid)
     assert len(child) == 1, child
-    before = child_rss_kb(int(child[0]))
+    before = child_rss_kb(child[0])
     serve(20000)
-    growth = child_rss_kb(int(child[0])) - before
+    growth = child_rss_kb(child[0]) - before
     conn.close()
     # A leaked request object with its tables costs ~700 bytes: 14 MB here.
     assert growth < 3072, "child grew by %d kB over 20000 requests" % growth

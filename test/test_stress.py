@@ -8,7 +8,7 @@ import subprocess
 import threading
 import time
 
-from helpers import HTTPD, code
+from helpers import HTTPD, child_pids, code
 
 # Three directories, three interpreters; each answers with its own name
 # and a per-interpreter counter (module globals live per interpreter).
@@ -126,26 +126,13 @@ def rss_kb(pid):
         return 0
 
 
-def children(pid):
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open("/proc/%s/stat" % entry) as f:
-                    if f.read().rsplit(")", 1)[1].split()[1] == str(pid):
-                        out.append(int(entry))
-            except OSError:
-                pass
-    return out
-
-
 def settled_children(pid, timeout=10):
     """The children of a new generation, once it has started (right after
     a graceful restart there can be a moment with none)."""
     deadline = time.time() + timeout
     time.sleep(1)
     while time.time() < deadline:
-        found = children(pid)
+        found = child_pids(pid)
         if found:
             return found
         time.sleep(0.1)
