@@ -481,26 +481,11 @@ CustomLog logs/access_log common
             time.sleep(0.05)
         if self._alive(pid):
             # last resort: this server's parent and its own children, by pid
-            for victim in [pid] + self._children(pid):
+            for victim in [pid] + child_pids(pid):
                 try:
                     os.kill(victim, signal.SIGKILL)
                 except OSError:
                     pass
-
-    @staticmethod
-    def _children(pid):
-        kids = []
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open("/proc/%s/stat" % entry) as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            if ppid == pid:
-                kids.append(int(entry))
-        return kids
 
     def restart(self):
         self.stop()

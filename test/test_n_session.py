@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from helpers import Site
+from helpers import Site, child_pids
 
 SITE = Site(dir_directives="""
 SetHandler mod_python
@@ -648,7 +648,7 @@ def test_counter_across_processes(apache, session_type, mpm):
 # a child killed while holding a session lock
 
 def child_pids(srv):
-    return set(srv._children(srv.pid))
+    return set(child_pids(srv.pid))
 
 
 def wait_for_holder(srv, timeout=10):
