@@ -647,7 +647,7 @@ def test_counter_across_processes(apache, session_type, mpm):
 # --------------------------------------------------------------------------
 # a child killed while holding a session lock
 
-def child_pids(srv):
+def server_children(srv):
     return set(child_pids(srv.pid))
 
 
@@ -690,7 +690,7 @@ def test_killed_child_releases_the_session_lock(apache, session_type, mpm):
     holder.start()
     pid = wait_for_holder(srv)
     assert srv.get("/probe.py?" + sid).json() == {"locked": True}
-    assert pid in child_pids(srv)
+    assert pid in server_children(srv)
     os.kill(pid, signal.SIGKILL)
     holder.join(30)
 
