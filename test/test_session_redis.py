@@ -17,7 +17,7 @@ import time
 import pytest
 
 from helpers import LIBDIR, REPO, Site, free_port
-from test_n_session import (COUNTER, HOLD, _quietly, child_pids, hammer,
+from test_n_session import (COUNTER, HOLD, _quietly, server_children, hammer,
                             wait_for_holder, with_cookie)
 
 TEST_DEPS = os.path.join(REPO, "build", "test-deps")
@@ -240,7 +240,7 @@ def test_redis_killed_child_lock_expires(servers, redis_port):
     holder.start()
     pid = wait_for_holder(srv)
     assert 0 < resp(redis_port, "PTTL", PREFIX + "lock:" + sid) <= 2000
-    assert pid in child_pids(srv)
+    assert pid in server_children(srv)
     os.kill(pid, signal.SIGKILL)
     holder.join(30)
     start = time.time()
