@@ -2,7 +2,6 @@
 #include "apachemodule.h"
 #include "config.h"
 #include "convert.h"
-#include "errors.h"
 #include "filter.h"
 #include "finfo.h"
 #include "mutex.h"

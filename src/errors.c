@@ -58,7 +58,7 @@ void mp_log_python_error(server_rec *s, const char *context)
     }
 }
 
-void mp_log_cleanup_error(server_rec *s, PyObject *callable)
+static void log_cleanup_error(server_rec *s, PyObject *callable)
 {
     PyObject *exc = take_exception(), *repr = PyObject_Repr(callable);
     const char *name = repr ? PyUnicode_AsUTF8(repr) : NULL;
@@ -83,7 +83,7 @@ void mp_call_cleanups(PyObject *list, server_rec *s)
         PyObject *callable = PyTuple_GET_ITEM(entry, 0);
         PyObject *result = PyObject_CallOneArg(callable, PyTuple_GET_ITEM(entry, 1));
         if (!result)
-            mp_log_cleanup_error(s, callable);
+            log_cleanup_error(s, callable);
         Py_XDECREF(result);
     }
     Py_DECREF(list);
