@@ -11,6 +11,7 @@ process).  RedisSession is tested in test_session_redis.py.
 """
 
 import glob
+import json
 import os
 import signal
 import threading
@@ -515,6 +516,66 @@ def test_session_lock_is_the_c_modules_mutex_for_the_id(site):
     # (index -1) is taken: Session computes the same index
     d = site.get("/nindex.py").json()
     assert d["busy"] is True and d["index"] >= 1
+
+
+SITE.handler("nredir", """
+    from mod_python import Session
+
+    def handler(req):
+        s = Session.Session(req, lock=1)
+        s["seen"] = "first"
+        s.save()
+        req.internal_redirect("/nredir2.py")
+        return apache.OK
+""")
+SITE.handler("nredir2", """
+    from mod_python import Session
+
+    def handler(req):
+        s = Session.Session(req)
+        return reply(req, {"redirected": req.prev is not None,
+                           "seen": s.get("seen")})
+""")
+SITE.handler("nsub", """
+    from mod_python import Session
+
+    def fixuphandler(req):
+        req.session = Session.Session(req)
+        req.session["seen"] = "main"
+        req.session.save()
+        return apache.OK
+
+    def handler(req):
+        s = Session.Session(req)
+        return reply(req, {"sub": req.main is not None, "seen": s.get("seen")})
+""")
+SITE.file("nssi.shtml", '<!--#include virtual="/nsub.py" -->\n')
+SITE.files_section("nssi.shtml", """
+    SetHandler default-handler
+    Options +Includes
+    SetOutputFilter INCLUDES
+    PythonFixupHandler nsub
+""")
+
+
+def test_internal_redirect_reopens_the_locked_session(site):
+    # the redirected request runs on the same thread while the first one
+    # still holds the session lock: the lock is shared along req.prev and
+    # req.main instead of deadlocking the thread
+    sid = site.get("/n306.py").json()["id"]
+    start = time.time()
+    d = site.get("/nredir.py", headers=with_cookie(sid), timeout=10).json()
+    assert d == {"redirected": True, "seen": "first"}
+    assert time.time() - start < 3
+
+
+def test_subrequest_reopens_the_locked_session(site):
+    # an SSI page whose fixup handler holds the session includes a page
+    # that opens it again, in a subrequest on the same thread
+    sid = site.get("/n306.py").json()["id"]
+    resp = site.get("/nssi.shtml", headers=with_cookie(sid), timeout=10)
+    assert resp.status == 200
+    assert json.loads(resp.text) == {"sub": True, "seen": "main"}
 
 
 @pytest.fixture(scope="module")

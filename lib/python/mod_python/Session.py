@@ -156,10 +156,21 @@ def make_filesession_dirs(sess_dir):
 # A lock taken twice by the same request only counts the second time, so a
 # request can open the same session twice (or a DbmSession can take mutex 0
 # while its session lock maps to mutex 0) without deadlocking itself.  The
-# counts live on the request object; other requests, in this process or
-# another, block on the real lock.
+# counts live on the original request of a chain of subrequests
+# (req.main) and internal redirects (req.prev): those run on the thread of
+# the request that started them, while it holds its locks.  Other requests,
+# in this process or another, block on the real lock.
+
+def _original_request(req):
+    while True:
+        parent = getattr(req, "main", None) or getattr(req, "prev", None)
+        if parent is None:
+            return req
+        req = parent
+
 
 def _held_locks(req):
+    req = _original_request(req)
     held = getattr(req, "_mp_session_locks", None)
     if held is None:
         held = {}
