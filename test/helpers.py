@@ -27,6 +27,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import textwrap
 import time
@@ -254,6 +255,11 @@ class ApacheServer:
         self.main_config = self.subst(main_config)
         for rel, text in (files or {}).items():
             self.write(rel, text)
+        self._write_config()
+
+    def set_config(self, config):
+        """Replace the test's configuration (used at the next start)."""
+        self.user_config = self.subst(config)
         self._write_config()
 
     # ---- paths and placeholders
@@ -591,6 +597,92 @@ CustomLog logs/access_log common
     def raw_response(self, data, **kw):
         return parse_response(self.raw(data, **kw))
 
+
+
+# --------------------------------------------------------------------------
+# the `mod_python serve` command
+
+class ServeCommand:
+    """A running `python -m mod_python serve ARGS` (the package from LIBDIR):
+    its process, printed URL and server root, and HTTP requests to it.
+
+    The constructor returns once the server answers.  stop() sends the
+    signal a user would (Ctrl-C is SIGINT) and returns the exit status."""
+
+    def __init__(self, args, cwd=None, port=None, ready=20.0):
+        self.port = port or free_port()
+        env = dict(os.environ, PYTHONPATH=LIBDIR)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "mod_python", "serve"] + list(args)
+            + ["--port", str(self.port)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env, cwd=cwd)
+        self.root = self._line("Server root: ").split(": ", 1)[1]
+        self.banner = self._line("Serving ")
+        self.url = self.banner.split(" at ", 1)[1].split()[0].rstrip("/")
+        self._wait_ready(ready)
+
+    def _line(self, prefix):
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith(prefix):
+            self.proc.kill()
+            raise AssertionError("mod_python serve printed %r; stderr: %s"
+                                 % (line, self.proc.stderr.read()))
+        return line
+
+    def _wait_ready(self, timeout):
+        deadline = time.time() + timeout
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 1).close()
+                return
+            except OSError:
+                if time.time() > deadline or self.proc.poll() is not None:
+                    raise AssertionError("mod_python serve did not answer")
+                time.sleep(0.1)
+
+    def request(self, method, path, body=None, headers=None, timeout=30):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port,
+                                          timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=dict(headers or {}))
+            return _read_http_response(conn.getresponse())
+        finally:
+            conn.close()
+
+    def get(self, path, headers=None):
+        return self.request("GET", path, headers=headers)
+
+    def post(self, path, body, headers=None):
+        return self.request("POST", path, body=body, headers=headers)
+
+    def error_log(self):
+        try:
+            with open(os.path.join(self.root, "logs", "error_log"),
+                      errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def pid(self):
+        with open(os.path.join(self.root, "logs", "httpd.pid")) as f:
+            return int(f.read())
+
+    def stop(self, signum=signal.SIGINT, remove_root=True):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signum)
+        status = self.proc.wait(30)
+        if remove_root:
+            shutil.rmtree(self.root, ignore_errors=True)
+        return status
+
+
+def process_gone(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
 
 
 # --------------------------------------------------------------------------

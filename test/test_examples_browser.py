@@ -1,8 +1,8 @@
 """The notes application (examples/notes) in a real browser: headless
 Chromium from Debian's packages (chromium, chromium-driver) driven by
 Selenium (test/requirements-browser.txt), both installed by
-scripts/bootstrap.  The server is started exactly as test/test_examples.py
-starts it: the configuration lines of examples/serve_config.py.
+scripts/bootstrap.  The server is `mod_python serve examples/notes`, as
+scripts/serve-examples runs it.
 
 The browser goes to the application, is sent to the login page, logs in as
 demo/demo through the form, uploads a file through the upload form, finds
@@ -10,16 +10,12 @@ it listed with its size, logs out and is back at the login page."""
 
 import os
 import shutil
-import sys
 import tempfile
 import urllib.parse
 
 import pytest
 
-from helpers import REPO
-
-sys.path.insert(0, os.path.join(REPO, "examples"))
-import serve_config  # noqa: E402
+from helpers import REPO, ServeCommand
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -45,13 +41,12 @@ WAIT = 30
 PAGE_LOAD = 60
 
 
-@pytest.fixture(scope="module")
-def site(module_apache, module_mpm):
-    srv = module_apache(start=False, mpm=module_mpm,
-                        config=serve_config.site_config("@ROOT@"))
-    serve_config.prepare(srv.root)
-    srv.start()
-    return srv
+@pytest.fixture(scope="module", params=["prefork", "event"])
+def site(request):
+    served = ServeCommand([os.path.join(REPO, "examples", "notes"),
+                           "--mpm", request.param])
+    yield served
+    served.stop()
 
 
 @pytest.fixture
@@ -84,10 +79,11 @@ def path_of(driver):
     return parts.path + ("?" + parts.query if parts.query else "")
 
 
-def wait_for_path(driver, prefix):
+def wait_for_path(driver, prefix, exact=False):
     WebDriverWait(driver, WAIT).until(
-        lambda d: path_of(d).startswith(prefix),
-        "expected a page under %s" % prefix)
+        lambda d: (path_of(d) == prefix if exact
+                   else path_of(d).startswith(prefix)),
+        "expected the page %s" % prefix)
 
 
 def visible(driver, css):
@@ -102,10 +98,10 @@ def test_login_upload_list_logout(site, browser, tmp_path):
     upload.write_bytes(data)
 
     # not logged in: the application sends the browser to the login page
-    browser.get(site.url + "/notes/")
-    wait_for_path(browser, "/notes/login?next=")
+    browser.get(site.url + "/")
+    wait_for_path(browser, "/login?next=")
     assert urllib.parse.parse_qs(
-        urllib.parse.urlsplit(browser.current_url).query)["next"] == ["/notes/"]
+        urllib.parse.urlsplit(browser.current_url).query)["next"] == ["/"]
     form = visible(browser, "form.login")
     assert browser.title == "Log in - Notes"
 
@@ -114,11 +110,11 @@ def test_login_upload_list_logout(site, browser, tmp_path):
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
 
     # logged in: back at the page asked for, with an empty file list
-    wait_for_path(browser, "/notes/")
+    wait_for_path(browser, "/", exact=True)
     WebDriverWait(browser, WAIT).until(
         EC.text_to_be_present_in_element((By.CSS_SELECTOR, "form.logout"),
                                          "Logged in as demo"))
-    assert path_of(browser) == "/notes/"
+    assert path_of(browser) == "/"
     assert browser.title == "Your files - Notes"
     assert visible(browser, "table.files td.empty").text == "No files yet."
 
@@ -140,21 +136,21 @@ def test_login_upload_list_logout(site, browser, tmp_path):
         "the uploaded file is not listed")
     row = name_cell.find_element(By.XPATH, "..")
     assert row.find_element(By.CSS_SELECTOR, "td.size").text == "775 bytes"
-    assert path_of(browser) == "/notes/"
+    assert path_of(browser) == "/"
     assert not browser.find_elements(By.CSS_SELECTOR, "td.empty")
 
-    stored = os.path.join(serve_config.data_dir(site.root), "demo",
+    stored = os.path.join(site.root, "data", "notes", "demo",
                           "browser note.txt")
     with open(stored, "rb") as f:
         assert f.read() == data
 
     # log out: back at the login page, and the list is out of reach
     visible(browser, "form.logout button[type=submit]").click()
-    wait_for_path(browser, "/notes/login")
+    wait_for_path(browser, "/login", exact=True)
     visible(browser, "form.login")
     assert browser.title == "Log in - Notes"
     assert not browser.find_elements(By.CSS_SELECTOR, "form.logout")
 
-    browser.get(site.url + "/notes/")
-    wait_for_path(browser, "/notes/login?next=")
+    browser.get(site.url + "/")
+    wait_for_path(browser, "/login?next=")
     visible(browser, "form.login")

@@ -4,14 +4,13 @@ Apache for `serve`."""
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 
 import pytest
+
+from helpers import ServeCommand, basic_auth, free_port, process_gone
 
 REPO = os.path.realpath(os.path.join(os.path.dirname(__file__), ".."))
 LIB = os.path.join(REPO, "lib", "python")
@@ -54,12 +53,6 @@ def run_cli(*args, cwd=None):
                           cwd=cwd, timeout=60)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def workdir():
     """A world-readable directory (Apache's children may be www-data)."""
@@ -77,52 +70,12 @@ def write(directory, name, text):
     return path
 
 
-class Served:
-    """A running `mod_python serve`: its process, URL and server root."""
-
-    def __init__(self, args, cwd):
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mod_python", "serve"] + args,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env=_env(), cwd=cwd)
-        self.root = self._line("Server root: ").split(": ", 1)[1]
-        self.banner = self._line("Serving ")
-        self.url = self.banner.split(" at ", 1)[1].split()[0]
-
-    def _line(self, prefix):
-        line = self.proc.stdout.readline().strip()
-        assert line.startswith(prefix), (line, self.proc.stderr.read())
-        return line
-
-    def get(self, path):
-        deadline = time.time() + 15
-        while True:
-            try:
-                with urllib.request.urlopen(self.url + path, timeout=10) as r:
-                    return r.read().decode()
-            except OSError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.2)
-
-    def pid(self):
-        with open(os.path.join(self.root, "logs", "httpd.pid")) as f:
-            return int(f.read())
-
-    def stop(self, signum=signal.SIGINT):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signum)
-        status = self.proc.wait(30)
-        shutil.rmtree(self.root, ignore_errors=True)
-        return status
-
-
 @pytest.fixture
 def serve(workdir):
     started = []
 
     def start(*args):
-        served = Served(list(args) + ["--port", str(free_port())], workdir)
+        served = ServeCommand(args, cwd=workdir)
         started.append(served)
         return served
 
@@ -131,15 +84,6 @@ def serve(workdir):
         served.stop()
 
 
-def gone(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
-# R-362
 def test_create(workdir):
     target = os.path.join(workdir, "x")
     out = run_cli("create", target, "--pythonhandler=mod_python.wsgi",
@@ -212,34 +156,34 @@ def test_serve_handler_file_then_sigint(serve, workdir):
     served = serve("app.py")
     assert served.banner.endswith("(Ctrl-C stops)")
     assert served.url.startswith("http://127.0.0.1:")
-    assert served.get("/") == "hello from handler"
+    assert served.get("/").text == "hello from handler"
     pid = served.pid()
-    assert not gone(pid)
+    assert not process_gone(pid)
     assert served.stop(signal.SIGINT) == 0
-    assert gone(pid)
+    assert process_gone(pid)
 
 
 def test_serve_named_handler_and_sigterm(serve, workdir):
     write(workdir, "app.py", HANDLER)
     served = serve("app.py::other", "--mpm", "prefork", "--processes", "2")
-    assert served.get("/anything") == "hello from other"
+    assert served.get("/anything").text == "hello from other"
     pid = served.pid()
     assert served.stop(signal.SIGTERM) == 0
-    assert gone(pid)
+    assert process_gone(pid)
 
 
 def test_serve_directory(serve, workdir):
     write(workdir, "site/pub.py", PUBLISHED)
     write(workdir, "site/static.txt", "just a file\n")
     served = serve("site")
-    assert served.get("/pub.py/hi?name=bob") == "hi bob"
-    assert served.get("/static.txt") == "just a file\n"
+    assert served.get("/pub.py/hi?name=bob").text == "hi bob"
+    assert served.get("/static.txt").text == "just a file\n"
 
 
 def test_serve_wsgi(serve, workdir):
     write(workdir, "wapp.py", WSGI_APP)
     served = serve("--wsgi", "wapp:app")
-    assert served.get("/some/path") == "wsgi /some/path"
+    assert served.get("/some/path").text == "wsgi /some/path"
 
 
 @pytest.mark.parametrize("args, message", [
@@ -259,3 +203,72 @@ def test_serve_target_errors(workdir, args, message):
     assert "Serving" not in out.stdout
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], out.stderr
+
+
+HTACCESS_APP = '''\
+from mod_python import apache
+
+def handler(req):
+    req.content_type = "text/plain"
+    req.write("user %s, option %s" % (req.user,
+                                      req.get_options().get("greeting")))
+    return apache.OK
+
+def authenhandler(req):
+    password = req.get_basic_auth_pw()
+    if req.user == "ann" and password == "secret":
+        return apache.OK
+    return apache.HTTP_UNAUTHORIZED
+'''
+
+HTACCESS = '''\
+SetHandler mod_python
+PythonHandler guarded
+PythonAuthenHandler guarded
+PythonOption greeting hello
+AuthType Basic
+AuthName "guarded"
+Require valid-user
+'''
+
+
+def test_serve_directory_honours_htaccess(serve, workdir):
+    write(workdir, "site/index.html", "open\n")
+    write(workdir, "site/private/guarded.py", HTACCESS_APP)
+    write(workdir, "site/private/.htaccess", HTACCESS)
+    served = serve("site")
+    assert served.get("/index.html").text == "open\n"
+    assert served.get("/private/x").status == 401
+    ok = served.get("/private/x",
+                    headers={"Authorization": basic_auth("ann", "secret")})
+    assert ok.text == "user ann, option hello"
+
+
+def test_serve_directory_hides_dot_files_and_bytecode(serve, workdir):
+    write(workdir, "site/pub.py", PUBLISHED)
+    write(workdir, "site/.env", "SECRET=1\n")
+    write(workdir, "site/.git/config", "[core]\n")
+    write(workdir, "site/__pycache__/pub.cpython-311.pyc", "bytecode")
+    served = serve("site")
+    assert served.get("/pub.py/hi").text == "hi nobody"
+    for path in ("/.env", "/.git/config", "/__pycache__/pub.cpython-311.pyc",
+                 "/.htaccess"):
+        assert served.get(path).status in (403, 404), path
+
+
+def test_serve_root_has_a_data_directory_the_children_can_write(serve,
+                                                                 workdir):
+    write(workdir, "site/store.py", '''\
+import os
+from mod_python import apache
+
+def put(req, name="x"):
+    path = os.path.join(apache.server_root(), "data", name)
+    with open(path, "w") as f:
+        f.write("stored")
+    return "ok"
+''')
+    served = serve("site")
+    assert served.get("/store.py/put?name=probe").text == "ok"
+    with open(os.path.join(served.root, "data", "probe")) as f:
+        assert f.read() == "stored"

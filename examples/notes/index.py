@@ -1,8 +1,8 @@
 """The private pages of the notes example (mod_python.publisher).
 
 Apache runs notes_app.authenhandler before any of these, so req.user is
-the logged-in user here.  /notes/ is index(), /notes/upload upload() and
-/notes/logout logout().
+the logged-in user here.  The main page (/) is index(), /upload upload()
+and /logout logout().
 """
 
 import notes_app
@@ -23,11 +23,11 @@ def upload(req, file=None):
                          files=notes_app.list_files(req),
                          message="Choose a file to upload.")
         return
-    util.redirect(req, notes_app.BASE)
+    util.redirect(req, notes_app.base(req))
 
 
 def logout(req):
     if req.method != "POST":
         raise apache.SERVER_RETURN(apache.HTTP_METHOD_NOT_ALLOWED)
     notes_app.session(req).invalidate()
-    util.redirect(req, notes_app.LOGIN)
+    util.redirect(req, notes_app.login_page(req))

@@ -1,7 +1,7 @@
 """The login page of the notes example (public; mod_python.publisher).
 
-GET /notes/login shows the form, POST /notes/login checks the password and
-stores the user in the session.
+GET /login shows the form, POST /login checks the password and stores the
+user in the session.
 """
 
 import notes_app
@@ -9,7 +9,7 @@ from mod_python import util
 
 
 def index(req, user=None, password=None, next=None):
-    target = notes_app.safe_next(next)
+    target = notes_app.safe_next(req, next)
     if req.method == "POST":
         if notes_app.check_password(user, password):
             sess = notes_app.fresh_session(req)

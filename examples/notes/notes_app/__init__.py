@@ -1,7 +1,7 @@
 """The notes example: authentication handler and helpers of the pages.
 
-This module is not published (it lives outside htdocs/); the pages in
-htdocs/ import it.  See docs/examples.md.
+This package is not published (its .htaccess denies every request into
+it); the pages next to it import it.  See docs/examples.md.
 """
 
 import hashlib
@@ -15,8 +15,6 @@ from urllib.parse import quote
 
 from mod_python import Cookie, Session, apache, psp, util
 
-BASE = "/notes/"
-LOGIN = BASE + "login"
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                          "templates")
 
@@ -42,6 +40,19 @@ def check_password(user, password):
         return False
     salt, digest = entry
     return hmac.compare_digest(_hash(salt, password), digest)
+
+
+# ---------------------------------------------------------------- URLs
+
+def base(req):
+    """URL of the application's main page: PythonOption notes.base_uri,
+    "/" by default (the application served at the root of the site)."""
+    uri = req.get_options().get("notes.base_uri") or "/"
+    return uri if uri.endswith("/") else uri + "/"
+
+
+def login_page(req):
+    return base(req) + "login"
 
 
 # ------------------------------------------------------------ sessions
@@ -79,26 +90,27 @@ def authenhandler(req):
         if user in USERS:
             req.user = user
             return apache.OK
-    target = req.unparsed_uri if req.method == "GET" else BASE
-    util.redirect(req, LOGIN + "?next=" + quote(target, safe=""))
+    target = req.unparsed_uri if req.method == "GET" else base(req)
+    util.redirect(req, login_page(req) + "?next=" + quote(target, safe=""))
 
 
-def safe_next(target):
+def safe_next(req, target):
     """Only local pages of the application are followed after login."""
-    if (isinstance(target, str) and target.startswith(BASE)
+    if (isinstance(target, str) and target.startswith(base(req))
             and "//" not in target and "\\" not in target):
         return target
-    return BASE
+    return base(req)
 
 
 # --------------------------------------------------------------- files
 
 def data_dir(req):
     """Upload directory of the logged-in user, under PythonOption
-    notes.data_dir (default: notes-data in the server root)."""
-    base = req.get_options().get("notes.data_dir") or os.path.join(
-        apache.server_root(), "notes-data")
-    path = os.path.join(base, req.user)
+    notes.data_dir (default: data/notes in the server root, which
+    `mod_python serve` makes writable for Apache's children)."""
+    top = req.get_options().get("notes.data_dir") or os.path.join(
+        apache.server_root(), "data", "notes")
+    path = os.path.join(top, req.user)
     os.makedirs(path, exist_ok=True)
     return path
 
@@ -152,6 +164,6 @@ def render(req, template, **values):
     """Run templates/<template> with `values` (and `esc`, `base`)."""
     req.content_type = "text/html; charset=utf-8"
     values.setdefault("message", None)
-    values.update(esc=html.escape, base=BASE, human_size=human_size)
+    values.update(esc=html.escape, base=base(req), human_size=human_size)
     psp.PSP(req, filename=os.path.join(TEMPLATES, template),
             vars=values).run()

@@ -8,6 +8,7 @@ import argparse
 import ast
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -282,8 +283,10 @@ def _module_dir():
 
 def _load_lines(mpm):
     builtin, mdir = _builtin_modules(), _module_dir()
-    names = ["mpm_" + mpm, "authz_core", "authn_core", "mime", "dir",
-             "alias", "env", "log_config", "unixd", "autoindex"]
+    # authentication and authorization modules too: .htaccess files use them
+    names = ["mpm_" + mpm, "authz_core", "authz_user", "authz_host",
+             "authn_core", "authn_file", "auth_basic", "mime", "dir", "alias",
+             "env", "log_config", "unixd", "autoindex"]
     return ["LoadModule %s_module %s/mod_%s.so" % (n, mdir, n)
             for n in names if "mod_%s.c" % n not in builtin]
 
@@ -314,14 +317,29 @@ def _target_block(target):
                 "PythonHandler mod_python.publisher | .py",
                 "PythonHandler mod_python.psp | .psp",
                 "DirectoryIndex index.py index.psp index.html",
-                "Options +Indexes"]
+                "Options +Indexes",
+                # the application's own .htaccess files (authentication,
+                # options) apply, as they would on a system Apache
+                "AllowOverride All"]
     lines = ['DocumentRoot "%s"' % d]
     if target["kind"] == "wsgi":
         lines += ["<Location />"] + ["    " + b for b in body]
         lines += ["</Location>", '<Directory "%s">' % d]
     else:
         lines += ['<Directory "%s">' % d] + ["    " + b for b in body]
-    return lines + ["    Require all granted", "</Directory>"]
+    lines += ["    Require all granted", "</Directory>"]
+    if target["kind"] == "dir":
+        lines += _hidden_files_block(d)
+    return lines
+
+
+def _hidden_files_block(directory):
+    """Dot files (.htaccess, .git) and bytecode caches under the served
+    directory are never served."""
+    inside = "^%s/(.*/)?(\\.|__pycache__(/|$))" % re.escape(directory)
+    return ['<DirectoryMatch "%s">' % inside, "    Require all denied",
+            "</DirectoryMatch>", '<FilesMatch "^\\.">',
+            "    Require all denied", "</FilesMatch>"]
 
 
 def _server_config(root, opts, target):
@@ -362,17 +380,18 @@ def _mime_types(root):
 def _make_root(opts):
     root = os.path.abspath(opts.root or tempfile.mkdtemp(
         prefix="mod_python-serve-"))
-    for sub in ("conf", "logs", "run"):
+    for sub in ("conf", "logs", "run", "data"):
         os.makedirs(os.path.join(root, sub), exist_ok=True)
     os.chmod(root, 0o755)
     return root
 
 
 def _give_to_www_data(root):
-    """As root, the children (www-data) write logs and the runtime dir."""
+    """As root, the children (www-data) write the logs, the runtime dir
+    and data/, the directory applications may keep their files in."""
     if os.geteuid() != 0:
         return
-    for sub in ("logs", "run"):
+    for sub in ("logs", "run", "data"):
         shutil.chown(os.path.join(root, sub), SERVE_USER, SERVE_USER)
 
 
