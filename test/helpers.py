@@ -603,17 +603,21 @@ CustomLog logs/access_log common
 # the `mod_python serve` command
 
 class ServeCommand:
-    """A running `python -m mod_python serve ARGS` (the package from LIBDIR):
-    its process, printed URL and server root, and HTTP requests to it.
+    """A running `python -m mod_python serve ARGS` (the package from LIBDIR,
+    or `command` with `env`): its process, printed URL and server root, and
+    HTTP requests to it.
 
     The constructor returns once the server answers.  stop() sends the
     signal a user would (Ctrl-C is SIGINT) and returns the exit status."""
 
-    def __init__(self, args, cwd=None, port=None, ready=20.0):
+    def __init__(self, args, cwd=None, port=None, ready=20.0, command=None,
+                 env=None):
         self.port = port or free_port()
-        env = dict(os.environ, PYTHONPATH=LIBDIR)
+        if command is None:
+            command = [sys.executable, "-m", "mod_python"]
+            env = dict(os.environ, PYTHONPATH=LIBDIR)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mod_python", "serve"] + list(args)
+            list(command) + ["serve"] + list(args)
             + ["--port", str(self.port)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env=env, cwd=cwd)

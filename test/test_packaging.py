@@ -1,18 +1,20 @@
 """Packaging: `make install` writes Debian's python.load (a2enmod), and
 `pip install` of the source tree into a virtualenv builds a module that
-Apache loads and that serves a handler from the venv's package."""
+Apache loads, that serves a handler from the venv's package, and whose
+`mod_python serve` runs the example application."""
 
 import glob
 import os
 import runpy
 import shutil
+import signal
 import subprocess
 import tempfile
 
 import pytest
 
 from conftest import LIBDIR, REPO
-from helpers import code
+from helpers import ServeCommand, code, process_gone
 
 BUILD = runpy.run_path(os.path.join(LIBDIR, "mod_python", "version.py"))
 MODS_AVAILABLE = "/etc/apache2/mods-available"
@@ -146,3 +148,20 @@ def test_pip_install_into_venv_serves_hello(world_readable_dir, apache):
     assert init == os.path.join(pkg, "__init__.py")
     assert os.path.realpath(executable) == os.path.realpath(SYSTEM_PYTHON)
     assert "mod_python version mismatch" not in srv.error_log()
+    srv.stop()
+
+    # the venv's command serves the example application; Ctrl-C stops it
+    served = ServeCommand([os.path.join(src, "examples", "notes")],
+                          command=[os.path.join(venv, "bin", "mod_python")],
+                          env=env)
+    try:
+        assert served.url.startswith("http://127.0.0.1:")
+        page = served.get("/login")
+        assert page.status == 200 and 'name="password"' in page.text
+        login = served.post("/login", "user=demo&password=demo", headers={
+            "Content-Type": "application/x-www-form-urlencoded"})
+        assert login.status == 302 and login.header("Location") == "/"
+        pid = served.pid()
+    finally:
+        status = served.stop(signal.SIGINT)
+    assert status == 0 and process_gone(pid)
