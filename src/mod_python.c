@@ -45,13 +45,17 @@ static int post_read_request(request_rec *r)
     return mp_run_phase(r, MP_PHASE_POST_READ_REQUEST);
 }
 
-/* Handlers declared in a <Location> skip the URI-to-file mapping. */
 static int translate_name(request_rec *r)
 {
-    int status = mp_run_phase(r, MP_PHASE_TRANS);
-    if (status == DECLINED && mp_dir_config_of(r)->location_handlers)
-        return OK;
-    return status;
+    return mp_run_phase(r, MP_PHASE_TRANS);
+}
+
+/* Handlers declared in a <Location> skip the URI-to-file mapping; an Alias
+ * still maps its URLs, so this runs after mod_alias whatever the load
+ * order. */
+static int skip_mapping_for_location(request_rec *r)
+{
+    return mp_dir_config_of(r)->location_handlers ? OK : DECLINED;
 }
 
 /* Directory-level PythonInitHandler, then PythonHeaderParserHandler. */
@@ -145,6 +149,7 @@ static void register_hooks(apr_pool_t *p)
     /* Likewise a PythonTypeHandler before mod_mime, which would otherwise
      * settle the type of every file with a known extension. */
     static const char *const type_modules[] = { "mod_mime.c", NULL };
+    static const char *const alias_module[] = { "mod_alias.c", NULL };
 
     mp_register_request_filters();
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
@@ -152,6 +157,8 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_process_connection(process_connection, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_read_request(post_read_request, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_translate_name(translate_name, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_translate_name(skip_mapping_for_location, alias_module, NULL,
+                           APR_HOOK_MIDDLE);
     ap_hook_header_parser(header_parser, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_access_checker(access_checker, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_user_id(check_user_id, NULL, auth_modules, APR_HOOK_MIDDLE);

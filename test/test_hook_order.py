@@ -57,3 +57,40 @@ def test_python_type_handler_before_mod_mime(apache):
     r = srv.get("/page.html")
     assert r.status == 200
     assert r.header("Content-Type") == "application/x-from-python"
+
+
+LOCATION_HANDLER = code("""
+    def handler(req):
+        req.write("from python")
+        return apache.OK
+""")
+
+
+def test_alias_inside_a_location_handler_whatever_the_load_order(apache):
+    # A <Location> handler skips the URI-to-file mapping, but not Alias:
+    # with mod_alias loaded after mod_python, /app/static/ still maps.
+    srv = apache(start=False, config="""
+<Location /app>
+  SetHandler mod_python
+  PythonHandler loc
+  PythonPath "sys.path + ['@DOCROOT@']"
+</Location>
+Alias /app/static "@DOCROOT@/static"
+<Location /app/static>
+  SetHandler None
+</Location>
+""", files={"loc.py": LOCATION_HANDLER, "static/style.css": "body {}\n"})
+    with open(srv.conf_path) as f:
+        lines = f.read().splitlines()
+    alias = [l for l in lines if l.startswith("LoadModule alias_module")]
+    assert len(alias) == 1
+    lines.remove(alias[0])
+    python = [i for i, l in enumerate(lines)
+              if l.startswith("LoadModule python_module")][0]
+    lines.insert(python + 1, alias[0])
+    with open(srv.conf_path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    srv.start()
+    assert srv.get("/app/anything").text == "from python"
+    r = srv.get("/app/static/style.css")
+    assert (r.status, r.text) == (200, "body {}\n")
