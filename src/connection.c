@@ -13,6 +13,7 @@ PyObject *mp_conn_object(conn_rec *c)
         self->notes = NULL;
         self->hlist = NULL;
         self->bb = NULL;
+        self->pending = NULL;
     }
     return (PyObject *)self;
 }
@@ -22,12 +23,14 @@ void mp_conn_invalidate(mp_conn *self)
     self->rec = NULL;
     Py_CLEAR(self->notes);      /* the notes table refers back to us */
     Py_CLEAR(self->hlist);
+    Py_CLEAR(self->pending);
 }
 
 static void conn_dealloc(mp_conn *self)
 {
     Py_XDECREF(self->notes);
     Py_XDECREF(self->hlist);
+    Py_XDECREF(self->pending);
     PyObject_Free(self);
 }
 
@@ -122,23 +125,90 @@ static PyObject *joined(PyObject *chunks)
     return result;
 }
 
+/* Where a result of `length` bytes (0: no limit) ends in `data`: after the
+ * first newline for a line, at `length` at most; -1 when it does not end
+ * there yet. */
+static Py_ssize_t result_end(PyObject *data, long length, int line)
+{
+    Py_ssize_t size = PyBytes_GET_SIZE(data), end = size;
+    if (line) {
+        const char *nl = memchr(PyBytes_AS_STRING(data), '\n', size);
+        end = nl ? nl - PyBytes_AS_STRING(data) + 1 : -1;
+    }
+    if (length > 0 && size >= length && (end < 0 || end > length))
+        end = length;
+    return end;
+}
+
+/* Returns data[:end] and keeps data[end:] for the next read. */
+static PyObject *take(mp_conn *self, PyObject *data, Py_ssize_t end)
+{
+    Py_ssize_t size = PyBytes_GET_SIZE(data);
+    Py_CLEAR(self->pending);
+    if (end >= size)
+        return Py_NewRef(data);
+    self->pending = PyBytes_FromStringAndSize(PyBytes_AS_STRING(data) + end,
+                                              size - end);
+    if (!self->pending)
+        return NULL;
+    return PyBytes_FromStringAndSize(PyBytes_AS_STRING(data), end);
+}
+
+/* read(-1): everything until the client closes. */
+static PyObject *read_all(mp_conn *self, PyObject *chunks)
+{
+    int rc;
+    while ((rc = fetch(self, AP_MODE_READBYTES, HUGE_STRING_LEN, chunks)) == 0)
+        ;
+    return rc < 0 ? NULL : joined(chunks);
+}
+
+/* Bytes left over by a shorter readline() come first, then blocks from the
+ * connection until the result is complete: one block for read(0) and
+ * read(n); for readline(), a line, `length` bytes, or, without a length,
+ * what one read of Apache's line buffer gave (an over-long line comes in
+ * pieces, so a client cannot make us hold an unbounded line). */
 static PyObject *read_common(mp_conn *self, PyObject *args, int line)
 {
     long length = 0;
-    PyObject *chunks, *result = NULL;
-    int rc;
+    PyObject *chunks, *data = NULL, *result = NULL;
+    Py_ssize_t end;
+    int rc = 0, fetched = 0;
 
     if (!PyArg_ParseTuple(args, line ? "|l:readline" : "|l:read", &length) || !alive(self))
         return NULL;
     if (!(chunks = PyList_New(0)))
         return NULL;
-    do {
+    if (self->pending && PyList_Append(chunks, self->pending) < 0)
+        goto done;
+    Py_CLEAR(self->pending);
+    if (length == -1 && !line) {
+        result = read_all(self, chunks);
+        goto done;
+    }
+    while (1) {
+        Py_XSETREF(data, joined(chunks));
+        if (!data)
+            goto done;
+        if (data != Py_None) {
+            end = result_end(data, length, line);
+            if (end >= 0 || rc == 1 || (fetched && length <= 0)) {
+                result = take(self, data, end >= 0 ? end : PyBytes_GET_SIZE(data));
+                goto done;
+            }
+        }
+        else if (rc == 1) {
+            result = Py_NewRef(Py_None);
+            goto done;
+        }
         rc = fetch(self, line ? AP_MODE_GETLINE : AP_MODE_READBYTES,
                    length > 0 ? length : HUGE_STRING_LEN, chunks);
-        /* -1 reads until the client closes the connection. */
-    } while (rc == 0 && length == -1 && !line);
-    if (rc >= 0)
-        result = joined(chunks);
+        fetched = 1;
+        if (rc < 0)
+            goto done;
+    }
+done:
+    Py_XDECREF(data);
     Py_DECREF(chunks);
     return result;
 }

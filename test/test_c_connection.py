@@ -6,6 +6,8 @@ in @ROOT@/connmods, put on sys.path by the vhost's PythonPath.  The site runs
 under both the prefork and the event MPM.
 """
 
+import json
+
 import pytest
 
 from helpers import Site, parse_response
@@ -38,6 +40,17 @@ SITE.module("@ROOT@/connmods/d105.py", """
         raise ValueError("d105 connection boom")
 """)
 
+SITE.module("@ROOT@/connmods/cshort.py", """
+    def connectionhandler(conn):
+        # readline(n) returns at most n bytes; the rest of the line, and
+        # anything after it, comes with the next reads
+        parts = [conn.readline(4), conn.readline(), conn.readline(3),
+                 conn.read(2), conn.readline(0), conn.read(-1)]
+        conn.write(json.dumps([p.decode() if p is not None else None
+                               for p in parts]))
+        return apache.OK
+""")
+
 SITE.handler("c96http", """
     def handler(req):
         return reply(req, {"uri": req.uri, "port": req.connection.local_addr[1]})
@@ -58,12 +71,16 @@ SITE.config("""
         PythonDebug On
         PythonConnectionHandler d105
     </VirtualHost>
+    <VirtualHost 127.0.0.1:@PORT5@>
+        PythonPath "sys.path + ['@ROOT@/connmods']"
+        PythonConnectionHandler cshort
+    </VirtualHost>
 """)
 
 
 @pytest.fixture(scope="module")
 def site(module_mpm):
-    with SITE.serve(mpm=module_mpm, nports=4) as srv:
+    with SITE.serve(mpm=module_mpm, nports=5) as srv:
         yield srv
 
 
@@ -106,3 +123,10 @@ def test_connection_handler_exception_only_logged(site):
     assert "Traceback (most recent call last)" in log, log
     # the server goes on serving
     assert site.get("/c96http.py").status == 200
+
+
+def test_readline_with_a_length_keeps_the_rest(site):
+    data = site.raw(b"first line\nab\nxyz0123\nlast\ntail", port=site.ports[4],
+                    timeout=10, shutdown=True)
+    assert json.loads(data) == ["firs", "t line\n", "ab\n", "xy", "z0123\n",
+                                "last\ntail"]

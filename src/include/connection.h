@@ -10,6 +10,7 @@ typedef struct {
     PyObject *notes;
     PyObject *hlist;
     apr_bucket_brigade *bb;  /* for read/write, made on first use */
+    PyObject *pending;       /* bytes read but not yet returned, or NULL */
 } mp_conn;
 
 extern PyTypeObject mp_conn_type;
