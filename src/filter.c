@@ -32,18 +32,27 @@ static mp_filter_ctx *filter_ctx(ap_filter_t *f, int is_input)
     return ctx;
 }
 
+/* What one call of the Python callable did. */
+typedef struct {
+    int eos_seen;       /* it read the end of the stream */
+    int end_told;       /* a read() returned None to it */
+    int closed;         /* it called close() */
+    int fetched;        /* input filters: it read from upstream */
+} mp_filter_outcome;
+
 /* Runs the Python callable once over (bb_in -> bb_out); returns 0, or -1
  * when Python could not be reached (logged). */
 static int run_python(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigade *bb_in,
                       apr_bucket_brigade *bb_out, int is_input, ap_input_mode_t mode,
-                      apr_read_type_e block, apr_off_t readbytes, int *eos_seen,
-                      int *closed)
+                      apr_read_type_e block, apr_off_t readbytes,
+                      mp_filter_outcome *outcome)
 {
     request_rec *r = f->r;
     mp_interp *in = mp_interp_acquire(mp_interpreter_name(r, mp_dir_config_of(r), ctx->reg));
     mp_filter *filter;
     PyObject *result = NULL;
 
+    memset(outcome, 0, sizeof(*outcome));
     if (!in) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "mod_python: no usable Python interpreter for filter %s", ctx->name);
@@ -54,9 +63,13 @@ static int run_python(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigade *bb
         filter->mode = mode;
         filter->block = block;
         filter->readbytes = readbytes;
+        if (is_input)
+            filter->eos_seen = ctx->eos_seen;
         result = PyObject_CallMethod(in->callback, "FilterDispatch", "O", filter);
-        *eos_seen = filter->eos_seen;
-        *closed = filter->closed;
+        outcome->eos_seen = filter->eos_seen;
+        outcome->end_told = filter->end_told;
+        outcome->closed = filter->closed;
+        outcome->fetched = filter->fetches > 0;
         mp_filter_invalidate(filter);
         Py_DECREF(filter);
     }
@@ -80,7 +93,7 @@ static apr_status_t output_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
     mp_filter_ctx *ctx = filter_ctx(f, 0);
     apr_bucket_brigade *out;
-    int eos_seen = 0, closed = 0;
+    mp_filter_outcome done;
     apr_status_t rc;
 
     if (!ctx) {
@@ -90,14 +103,13 @@ static apr_status_t output_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     if (ctx->disabled)
         return ap_pass_brigade(f->next, bb);
     out = apr_brigade_create(f->r->pool, f->c->bucket_alloc);
-    if (run_python(f, ctx, bb, out, 0, AP_MODE_READBYTES, APR_BLOCK_READ, 0,
-                   &eos_seen, &closed) < 0)
+    if (run_python(f, ctx, bb, out, 0, AP_MODE_READBYTES, APR_BLOCK_READ, 0, &done) < 0)
         ctx->disabled = 1;
     if (ctx->disabled) {
         /* After an error the rest of the response passes unfiltered. */
         APR_BRIGADE_CONCAT(out, bb);
     }
-    else if (!closed && (eos_seen || brigade_has_eos(bb))) {
+    else if (!done.closed && (done.eos_seen || brigade_has_eos(bb))) {
         /* The stream ended but the callable did not close(): end it. */
         APR_BRIGADE_INSERT_TAIL(out, apr_bucket_eos_create(f->c->bucket_alloc));
     }
@@ -143,13 +155,57 @@ static void keep_pending(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigade 
     APR_BRIGADE_CONCAT(ctx->pending, produced);
 }
 
+/* Calls the Python callable into `produced` until it closes, is told the
+ * end of the stream (a read() that returned None) or produces something.
+ * A blocking reader must not get an empty brigade, which it would take for
+ * an error or ask again for forever; and a callable that read the last
+ * data without being told the end gets one more call, where read()
+ * returns None, to finish its output. */
+static void run_input(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigade *produced,
+                      ap_input_mode_t mode, apr_read_type_e block, apr_off_t readbytes)
+{
+    apr_bucket_brigade *in = ctx->upstream;
+    mp_filter_outcome done;
+    int extra_calls = 0;
+
+    for (;;) {
+        if (run_python(f, ctx, in, produced, 1, mode, block, readbytes, &done) < 0) {
+            ctx->disabled = 1;
+            APR_BRIGADE_CONCAT(produced, in);   /* what was fetched still goes on */
+            return;
+        }
+        set_aside(in, f->r->pool);
+        if (done.closed) {
+            ctx->finished = 1;
+            return;
+        }
+        ctx->eos_seen |= done.eos_seen;
+        if (ctx->eos_seen) {
+            if (done.end_told || extra_calls++)
+                break;
+            continue;
+        }
+        if (!APR_BRIGADE_EMPTY(produced) || block != APR_BLOCK_READ)
+            return;
+        if (!done.fetched) {
+            /* Neither read nor wrote: asking again would loop forever. */
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, f->r,
+                          "mod_python: input filter %s neither read nor wrote; "
+                          "ending the request body there", ctx->name);
+            break;
+        }
+    }
+    /* The stream ended, the callable did not close(): end it. */
+    APR_BRIGADE_INSERT_TAIL(produced, apr_bucket_eos_create(f->c->bucket_alloc));
+    ctx->finished = 1;
+}
+
 static apr_status_t input_filter(ap_filter_t *f, apr_bucket_brigade *bb,
                                  ap_input_mode_t mode, apr_read_type_e block,
                                  apr_off_t readbytes)
 {
     mp_filter_ctx *ctx = filter_ctx(f, 1);
-    apr_bucket_brigade *in, *produced;
-    int eos_seen = 0, closed = 0;
+    apr_bucket_brigade *produced;
 
     if (!ctx) {
         ap_remove_input_filter(f);
@@ -162,18 +218,16 @@ static apr_status_t input_filter(ap_filter_t *f, apr_bucket_brigade *bb,
         return deliver(ctx, bb, mode, block, readbytes);
     if (ctx->disabled)
         return ap_get_brigade(f->next, bb, mode, block, readbytes);
+    if (ctx->finished) {
+        /* A reader that asks again after the end gets the end again. */
+        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(f->c->bucket_alloc));
+        return APR_SUCCESS;
+    }
     /* What the callable fetched but did not read is there for its next call. */
     if (!ctx->upstream)
         ctx->upstream = apr_brigade_create(f->r->pool, f->c->bucket_alloc);
-    in = ctx->upstream;
     produced = apr_brigade_create(f->r->pool, f->c->bucket_alloc);
-    if (run_python(f, ctx, in, produced, 1, mode, block, readbytes, &eos_seen, &closed) < 0)
-        ctx->disabled = 1;
-    if (ctx->disabled)
-        APR_BRIGADE_CONCAT(produced, in);   /* what was fetched still goes on */
-    else if (eos_seen && !closed)
-        APR_BRIGADE_INSERT_TAIL(produced, apr_bucket_eos_create(f->c->bucket_alloc));
-    set_aside(in, f->r->pool);
+    run_input(f, ctx, produced, mode, block, readbytes);
     if (APR_BRIGADE_EMPTY(produced)) {
         apr_brigade_destroy(produced);
         return ctx->disabled ? ap_get_brigade(f->next, bb, mode, block, readbytes)

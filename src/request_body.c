@@ -73,6 +73,16 @@ static apr_size_t take_buffered(mp_request *self, char *dst, apr_size_t n)
  * a lying Content-Length costs nothing. */
 #define READ_GROWTH (1024 * 1024)
 
+/* First allocation for a whole-body read: the announced length (up to
+ * READ_GROWTH), at least one block. */
+static apr_size_t initial_size(const request_rec *r)
+{
+    apr_size_t announced = r->remaining > 0 ? (apr_size_t)r->remaining : 0;
+    if (announced > READ_GROWTH)
+        return READ_GROWTH;
+    return announced < READ_BLOCK ? READ_BLOCK : announced;
+}
+
 PyObject *mp_request_read(mp_request *self, PyObject *args)
 {
     Py_ssize_t len = -1;
@@ -83,10 +93,12 @@ PyObject *mp_request_read(mp_request *self, PyObject *args)
         return NULL;
     if (len == 0)
         return PyBytes_FromStringAndSize("", 0);
-    want = len > 0 ? (apr_size_t)len
+    /* Without a length, until the end of the body: an input filter may
+     * have made it longer or shorter than the Content-Length. */
+    want = len > 0 ? (apr_size_t)len : (apr_size_t)-1;
+    size = len > 0 ? (want < READ_GROWTH ? want : READ_GROWTH)
                    : buffered(self) + (self->body_state == BODY_READING
-                                       ? (apr_size_t)self->rec->remaining : 0);
-    size = want < READ_GROWTH ? want : READ_GROWTH;
+                                       ? initial_size(self->rec) : 0);
     if (!(result = PyBytes_FromStringAndSize(NULL, size)))
         return NULL;
     got = take_buffered(self, PyBytes_AS_STRING(result), size);

@@ -29,7 +29,10 @@ PythonInputFilter i_filters::upper MP_IN_UPPER
 PythonInputFilter i_filters::props MP_PROPS_IN
 PythonInputFilter i_filters::passer MP_PASS_IN
 PythonInputFilter i_filters_once::upper_once MP_IN_ONCE
-PythonInputFilter i_filters_once::upper_one_line MP_IN_LINE""")
+PythonInputFilter i_filters_once::upper_one_line MP_IN_LINE
+PythonInputFilter i_filters_once::upper_at_the_end MP_IN_AT_END
+PythonInputFilter i_filters_once::footer_at_the_end MP_IN_FOOTER
+PythonInputFilter i_filters_once::idle MP_IN_IDLE""")
 
 SITE.module("i_filters.py", """
     def upper(filter):
@@ -214,6 +217,35 @@ SITE.module("i_filters_once.py", """
             filter.close()
         else:
             filter.write(s.upper())
+
+    def footer_at_the_end(filter):
+        # Writes a footer when told the end, without close().
+        s = filter.read()
+        filter.write(b"[end]" if s is None else s)
+
+    def idle(filter):
+        # Neither reads nor writes.
+        pass
+
+    def upper_at_the_end(filter):
+        # One read per call, and nothing produced until the end of the
+        # body: the calls that only collect must not look like the end of
+        # the body to the reader.
+        if not hasattr(filter.req, "collected"):
+            filter.req.collected = []
+        s = filter.read()
+        if s is None:
+            filter.write(b"".join(filter.req.collected).upper())
+            filter.close()
+        else:
+            filter.req.collected.append(s)
+""")
+
+SITE.handler("iecho", """
+    def handler(req):
+        req.add_input_filter(req.args)
+        req.write(req.read())
+        return apache.OK
 """)
 
 SITE.handler("i221small", """
@@ -403,7 +435,7 @@ def test_input_filter_large_body(site):
     assert r.json() == {"len": len(data), "sha256": hashlib.sha256(data.upper()).hexdigest()}
 
 
-@pytest.mark.parametrize("name", ["MP_IN_ONCE", "MP_IN_LINE"])
+@pytest.mark.parametrize("name", ["MP_IN_ONCE", "MP_IN_LINE", "MP_IN_AT_END"])
 def test_input_filter_read_in_small_pieces(site, name):
     # I-221: filters that read once (or one line) per call, a handler that
     # reads 100 bytes at a time: nothing is lost or reordered, whatever the
@@ -466,3 +498,18 @@ def test_output_filter_exception_debug(site):
     assert text.endswith("second part|third part"), text
     assert text.index("i104 filter boom") < text.index("second part|")
     site.wait_log("i104 filter boom", since=mark)
+
+
+def test_input_filter_told_the_end_once(site):
+    # I-221: the body and its end arrive in one call; the callable is called
+    # again to be told the end (read() returns None), once
+    r = site.post("/iecho.py?MP_IN_FOOTER", "short body", timeout=10)
+    assert (r.status, r.text) == (200, "short body[end]")
+
+
+def test_input_filter_that_never_reads_does_not_hang(site):
+    # the body ends where the filter stopped working, with a log line
+    mark = site.log_mark()
+    r = site.post("/iecho.py?MP_IN_IDLE", "ignored", timeout=10)
+    assert (r.status, r.text) == (200, "")
+    site.wait_log("input filter mp_in_idle neither read nor wrote", since=mark)

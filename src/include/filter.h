@@ -15,6 +15,8 @@ typedef struct {
     int disabled;               /* pass-through from now on */
     apr_bucket_brigade *pending; /* input produced beyond what was asked */
     apr_bucket_brigade *upstream; /* input fetched but not yet read */
+    int eos_seen;               /* input: upstream ended */
+    int finished;               /* input: our output has ended */
 } mp_filter_ctx;
 
 typedef struct {
@@ -29,6 +31,8 @@ typedef struct {
     PyObject *req;
     const char *name;
     int is_input, closed, eos_seen;
+    int end_told;               /* a read returned None */
+    int fetches;                /* input filters: reads from upstream */
     int softspace;
 } mp_filter;
 
