@@ -43,6 +43,13 @@ static int max_clients(int *procs, int *threads)
     return *procs * *threads;
 }
 
+/* Started as root with a User, the children run as that user and the
+ * mutexes must be theirs; without one (uid -1), they stay the parent's. */
+static int children_change_user(void)
+{
+    return geteuid() == 0 && ap_unixd_config.user_id != (uid_t)-1;
+}
+
 int mp_mutexes_create(apr_pool_t *pconf, server_rec *s)
 {
     const apr_table_t *options = mp_server_config_of(s)->options;
@@ -65,7 +72,7 @@ int mp_mutexes_create(apr_pool_t *pconf, server_rec *s)
         apr_status_t rc;
         lock_files[i] = apr_psprintf(pconf, "%s/mpmtx%d%d", dir, (int)getpid(), i);
         rc = apr_global_mutex_create(&mutexes[i], lock_files[i], LOCK_MECHANISM, pconf);
-        if (rc == APR_SUCCESS)
+        if (rc == APR_SUCCESS && children_change_user())
             rc = ap_unixd_set_global_mutex_perms(mutexes[i]);
         if (rc != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, rc, s,

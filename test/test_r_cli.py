@@ -2,11 +2,14 @@
 Apache for `serve`."""
 
 import os
+import select
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
 
 import pytest
 
@@ -116,6 +119,48 @@ def test_genconfig(workdir):
     assert "PythonHandler mod_python.wsgi" in out.stdout
     assert ("PythonOption mod_python.wsgi.application app::application"
             in out.stdout)
+
+
+def test_create_genconfig_start_restart_stop(workdir):
+    # R-361..R-363 end to end: the generated configuration runs a server
+    # that start, restart and stop control
+    target = os.path.join(workdir, "srv")
+    port = free_port()
+    assert run_cli("create", target, "--listen", "127.0.0.1:%d" % port,
+                   "--pythonhandler=mod_python.publisher").returncode == 0
+    write(target, "public/pub.py", PUBLISHED)
+    conf = os.path.join(target, "conf", "httpd.conf")
+    out = run_cli("genconfig", os.path.join(target, "conf", "httpd_conf.py"))
+    assert out.returncode == 0, out.stderr
+    with open(conf, "w") as f:
+        f.write(out.stdout)
+    assert run_cli("start", conf).returncode == 0
+    pidfile = os.path.join(target, "logs", "httpd.pid")
+    try:
+        url = "http://127.0.0.1:%d/pub.py/hi?name=cli" % port
+        assert _get_when_up(url) == "hi cli"
+        pid = int(open(pidfile).read())
+        assert run_cli("restart", conf).returncode == 0
+        assert _get_when_up(url) == "hi cli"
+        assert int(open(pidfile).read()) == pid      # graceful: same parent
+    finally:
+        assert run_cli("stop", conf).returncode == 0
+    deadline = time.time() + 15
+    while not process_gone(pid) and time.time() < deadline:
+        time.sleep(0.1)
+    assert process_gone(pid)
+
+
+def _get_when_up(url):
+    deadline = time.time() + 15
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                return r.read().decode()
+        except OSError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 # R-364
@@ -272,3 +317,19 @@ def put(req, name="x"):
     assert served.get("/store.py/put?name=probe").text == "ok"
     with open(os.path.join(served.root, "data", "probe")) as f:
         assert f.read() == "stored"
+
+
+def test_serve_reload_restarts_apache_on_change(serve, workdir):
+    write(workdir, "app.py", HANDLER)
+    served = serve("app.py", "--reload")
+    assert served.get("/").text == "hello from handler"
+    time.sleep(1.1)         # a later mtime than the one first seen
+    write(workdir, "app.py", HANDLER.replace("from handler", "after reload"))
+    ready = select.select([served.proc.stdout], [], [], 15)[0]
+    assert ready, "no restart announced"
+    assert served.proc.stdout.readline().strip() == \
+        "Change detected, restarting Apache"
+    deadline = time.time() + 15
+    while served.get("/").text != "hello after reload":
+        assert time.time() < deadline
+        time.sleep(0.2)

@@ -186,6 +186,7 @@ CustomLog = _directive("CustomLog")
 DirectoryIndex = _directive("DirectoryIndex")
 DocumentRoot = _directive("DocumentRoot")
 ErrorLog = _directive("ErrorLog")
+Group = _directive("Group")
 KeepAliveTimeout = _directive("KeepAliveTimeout")
 Listen = _directive("Listen")
 LoadModule = _directive("LoadModule")
@@ -226,6 +227,7 @@ StartThreads = _directive("StartThreads")
 ThreadsPerChild = _directive("ThreadsPerChild")
 Timeout = _directive("Timeout")
 TypesConfig = _directive("TypesConfig")
+User = _directive("User")
 
 Directory = _tag("Directory")
 Files = _tag("Files")
@@ -300,13 +302,17 @@ def _module_lines(libexecdir):
     return lines
 
 
-def _python_lines(pythonhandler, pythonpath, pythonoptions, mp_comments,
-                  libexecdir):
-    so = os.path.join(libexecdir, "mod_python.so")
-    lines = [LoadModule("python_module %s" % quote_if_space(so)),
-             SetHandler("mod_python"),
-             Comment("PythonDebug On"),
-             PythonHandler(pythonhandler)]
+def _python_lines(pythonhandler, pythonpath, pythonoptions, mp_comments):
+    from mod_python import installation
+    lines = [LoadModule("python_module %s"
+                        % quote_if_space(installation.module_so()))]
+    if installation.site_dirs_needed():
+        # a virtualenv or source tree the embedded Python does not search
+        lines.append(PythonOption('mod_python.site_dirs "%s"'
+                                  % installation.SITE_DIR))
+    lines += [SetHandler("mod_python"),
+              Comment("PythonDebug On"),
+              PythonHandler(pythonhandler)]
     if pythonpath:
         paths = "".join("%r," % path for path in pythonpath)
         lines.append(PythonPath('"sys.path+[%s]"' % paths))
@@ -318,8 +324,8 @@ def _python_lines(pythonhandler, pythonpath, pythonoptions, mp_comments,
 def _basic_config(server_root, listen, conf, logs, htdocs, pythonhandler,
                   pythonpath, pythonoptions, mp_comments):
     """The Container that write_basic_config saves as a script."""
-    # A pip install puts mod_python.so in the package (LIBEXECDIR); Apache's
-    # own modules stay where apxs says.
+    # A pip install puts mod_python.so in the package; Apache's own modules
+    # stay where apxs says.
     libexecdir = getattr(mod_python.version, "APACHE_LIBEXECDIR",
                          mod_python.version.LIBEXECDIR)
     return Container(*(
@@ -340,8 +346,25 @@ def _basic_config(server_root, listen, conf, logs, htdocs, pythonhandler,
            DocumentRoot(quote_if_space(os.path.join(server_root, htdocs))),
            Container(LockFile(os.path.join(logs, "accept.lock")),
                      only_if="%s == '2.2'" % _HTTPD_VERSION)]
+        + _run_as_lines()
         + _python_lines(pythonhandler, pythonpath, pythonoptions,
-                        mp_comments, mod_python.version.LIBEXECDIR)))
+                        mp_comments)))
+
+
+def _run_as_lines():
+    """Started by root, Apache's children must not stay root: they run as
+    Debian's web server user when it exists (as root without a User line,
+    Apache would keep them root)."""
+    if os.geteuid() != 0:
+        return []
+    import pwd
+    user = os.environ.get("APACHE_RUN_USER", "www-data")
+    try:
+        pwd.getpwnam(user)
+    except KeyError:
+        return []
+    group = os.environ.get("APACHE_RUN_GROUP", user)
+    return [User(user), Group(group)]
 
 
 def _make_dirs(server_root, subdirs):
