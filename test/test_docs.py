@@ -32,7 +32,7 @@ from helpers import LIBDIR, REPO, ApacheServer
 
 DOCS_DIR = os.environ.get("MP_DOCS_DIR") or os.path.join(REPO, "docs")
 # the modules writing-docs.md promises that helpers.BASE_MODULES lacks
-EXTRA_MODULES = ["authn_file"]
+EXTRA_MODULES = ["authn_file", "authz_host"]
 MPM = "event"
 # mod_python looks at a module's mtime at most once a second
 RELOAD_CHECK_INTERVAL = 1.1
