@@ -15,10 +15,28 @@
 
 #define INIT_RAN_NOTE "python_init_ran"
 
+static int is_python_handler_name(const char *handler)
+{
+    return handler && (!strcmp(handler, "mod_python")
+                       || !strcmp(handler, "python-program"));
+}
+
 static int is_python_content(const request_rec *r)
 {
-    return r->handler && (!strcmp(r->handler, "mod_python")
-                          || !strcmp(r->handler, "python-program"));
+    return is_python_handler_name(r->handler);
+}
+
+/* Whether the SetHandler in effect (core applies it later, in its fixups)
+ * names mod_python. */
+static int set_handler_is_python(request_rec *r)
+{
+    core_dir_config *core = ap_get_core_module_config(r->per_dir_config);
+    const char *err = NULL, *handler;
+
+    if (!core->expr_handler)
+        return 0;
+    handler = ap_expr_str_exec(r, core->expr_handler, &err);
+    return !err && is_python_handler_name(handler);
 }
 
 /* Continue-on rule shared by the init handler and its host phase. */
@@ -50,12 +68,16 @@ static int translate_name(request_rec *r)
     return mp_run_phase(r, MP_PHASE_TRANS);
 }
 
-/* Handlers declared in a <Location> skip the URI-to-file mapping; an Alias
- * still maps its URLs, so this runs after mod_alias whatever the load
- * order. */
+/* A <Location> whose handlers are Python's, with mod_python as its content
+ * handler, needs no file: the URI-to-file mapping is skipped, Alias
+ * included (this runs before mod_alias, whatever the load order).  A part
+ * of the location given back to Apache ("SetHandler None": static files
+ * under an application mounted at /) is mapped as usual. */
 static int skip_mapping_for_location(request_rec *r)
 {
-    return mp_dir_config_of(r)->location_handlers ? OK : DECLINED;
+    if (mp_dir_config_of(r)->location_handlers && set_handler_is_python(r))
+        return OK;
+    return DECLINED;
 }
 
 /* Directory-level PythonInitHandler, then PythonHeaderParserHandler. */
@@ -149,7 +171,8 @@ static void register_hooks(apr_pool_t *p)
     /* Likewise a PythonTypeHandler before mod_mime, which would otherwise
      * settle the type of every file with a known extension. */
     static const char *const type_modules[] = { "mod_mime.c", NULL };
-    static const char *const alias_module[] = { "mod_alias.c", NULL };
+    static const char *const alias_modules[] = { "mod_alias.c", "mod_vhost_alias.c",
+                                                  NULL };
 
     mp_register_request_filters();
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
@@ -157,7 +180,7 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_process_connection(process_connection, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_read_request(post_read_request, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_translate_name(translate_name, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_translate_name(skip_mapping_for_location, alias_module, NULL,
+    ap_hook_translate_name(skip_mapping_for_location, NULL, alias_modules,
                            APR_HOOK_MIDDLE);
     ap_hook_header_parser(header_parser, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_access_checker(access_checker, NULL, NULL, APR_HOOK_MIDDLE);

@@ -3,6 +3,8 @@ share, whatever the load order (the harness loads Apache's modules first,
 as Debian does): authentication before mod_auth_basic, types before
 mod_mime."""
 
+import pytest
+
 from helpers import basic_auth, code
 
 CONFIG = """
@@ -61,14 +63,17 @@ def test_python_type_handler_before_mod_mime(apache):
 
 LOCATION_HANDLER = code("""
     def handler(req):
-        req.write("from python")
+        req.write("from python, filename %s" % req.filename)
         return apache.OK
 """)
 
 
-def test_alias_inside_a_location_handler_whatever_the_load_order(apache):
-    # A <Location> handler skips the URI-to-file mapping, but not Alias:
-    # with mod_alias loaded after mod_python, /app/static/ still maps.
+@pytest.mark.parametrize("alias_loaded", ["before", "after"])
+def test_alias_under_a_location_handler_whatever_the_load_order(apache,
+                                                                alias_loaded):
+    # B-45: under a <Location> served by mod_python the URL is not mapped
+    # to a file, Alias included; a part handed back to Apache with
+    # "SetHandler None" is mapped, by its Alias too
     srv = apache(start=False, config="""
 <Location /app>
   SetHandler mod_python
@@ -76,10 +81,22 @@ def test_alias_inside_a_location_handler_whatever_the_load_order(apache):
   PythonPath "sys.path + ['@DOCROOT@']"
 </Location>
 Alias /app/static "@DOCROOT@/static"
+Alias /app/aliased "@DOCROOT@/static"
 <Location /app/static>
   SetHandler None
 </Location>
 """, files={"loc.py": LOCATION_HANDLER, "static/style.css": "body {}\n"})
+    if alias_loaded == "after":
+        _load_alias_after_python(srv)
+    srv.start()
+    assert srv.get("/app/anything").text == "from python, filename None"
+    assert srv.get("/app/aliased/style.css").text == \
+        "from python, filename None"
+    r = srv.get("/app/static/style.css")
+    assert (r.status, r.text) == (200, "body {}\n")
+
+
+def _load_alias_after_python(srv):
     with open(srv.conf_path) as f:
         lines = f.read().splitlines()
     alias = [l for l in lines if l.startswith("LoadModule alias_module")]
@@ -90,7 +107,3 @@ Alias /app/static "@DOCROOT@/static"
     lines.insert(python + 1, alias[0])
     with open(srv.conf_path, "w") as f:
         f.write("\n".join(lines) + "\n")
-    srv.start()
-    assert srv.get("/app/anything").text == "from python"
-    r = srv.get("/app/static/style.css")
-    assert (r.status, r.text) == (200, "body {}\n")
