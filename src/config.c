@@ -397,12 +397,17 @@ static const char *cmd_filter(cmd_parms *cmd, void *mconfig,
     return NULL;
 }
 
-/* PythonConnectionHandler handler */
+/* PythonConnectionHandler handler [ignored...]: only the first word
+ * counts, as in 3.5. */
 static const char *cmd_connection_handler(cmd_parms *cmd, void *mconfig,
-                                          const char *handler)
+                                          const char *args)
 {
     mp_server_config *sconf = mp_server_config_of(cmd->server);
     mp_handler *h = apr_pcalloc(cmd->pool, sizeof(*h));
+    const char *handler = ap_getword_conf(cmd->pool, &args);
+
+    if (!*handler)
+        return apr_psprintf(cmd->pool, "%s takes a handler", cmd->cmd->name);
 
     if (!valid_handler_string(handler))
         return apr_psprintf(cmd->pool, "%s: '%s' is not a handler (module[::object])",
@@ -586,7 +591,7 @@ const command_rec mp_directives[] = {
           "Python handlers run when the request is destroyed"),
     AP_INIT_TAKE1("PythonHandlerModule", cmd_handler_module, NULL, OR_ALL,
                   "A Python module providing handlers for every phase"),
-    AP_INIT_TAKE1("PythonConnectionHandler", cmd_connection_handler, NULL,
+    AP_INIT_RAW_ARGS("PythonConnectionHandler", cmd_connection_handler, NULL,
                   RSRC_CONF, "A Python connection handler"),
     AP_INIT_TAKE12("PythonInputFilter", cmd_filter, (void *)1,
                    RSRC_CONF | ACCESS_CONF,

@@ -127,14 +127,19 @@ int mp_run_phase(request_rec *r, const char *phase)
     return status;
 }
 
-/* The interpreter for a connection handler: PythonInterpreter at server
- * level, else the name of the server the connection arrived on. */
+/* The interpreter for a connection handler, by the rules for requests
+ * with the server-level configuration: PythonInterpreter; the main
+ * interpreter under PythonInterpPerDirectory or PythonInterpPerDirective
+ * (a connection has no directory); else the name of the server the
+ * connection arrived on. */
 static const char *connection_interpreter(conn_rec *c)
 {
-    const mp_server_config *sconf = mp_server_config_of(c->base_server);
-    const char *name = apr_table_get(sconf->directives, "PythonInterpreter");
-    if (name)
-        return name;
+    const mp_dir_config *conf = ap_get_module_config(c->base_server->lookup_defaults,
+                                                     &python_module);
+    if (conf->interpreter)
+        return conf->interpreter;
+    if (conf->per_directory > 0 || conf->per_directive > 0)
+        return MP_MAIN_INTERPRETER;
     return c->base_server->server_hostname ? c->base_server->server_hostname
                                            : MP_MAIN_INTERPRETER;
 }

@@ -51,6 +51,12 @@ SITE.module("@ROOT@/connmods/cshort.py", """
         return apache.OK
 """)
 
+SITE.module("@ROOT@/connmods/cinterp.py", """
+    def connectionhandler(conn):
+        conn.write(apache.interpreter)
+        return apache.OK
+""")
+
 SITE.handler("c96http", """
     def handler(req):
         return reply(req, {"uri": req.uri, "port": req.connection.local_addr[1]})
@@ -75,12 +81,19 @@ SITE.config("""
         PythonPath "sys.path + ['@ROOT@/connmods']"
         PythonConnectionHandler cshort
     </VirtualHost>
+    <VirtualHost 127.0.0.1:@PORT6@>
+        # only the first handler word counts
+        ServerName connvh
+        PythonPath "sys.path + ['@ROOT@/connmods']"
+        PythonInterpPerDirective On
+        PythonConnectionHandler cinterp ignored::words
+    </VirtualHost>
 """)
 
 
 @pytest.fixture(scope="module")
 def site(module_mpm):
-    with SITE.serve(mpm=module_mpm, nports=5) as srv:
+    with SITE.serve(mpm=module_mpm, nports=6) as srv:
         yield srv
 
 
@@ -130,3 +143,11 @@ def test_readline_with_a_length_keeps_the_rest(site):
                     timeout=10, shutdown=True)
     assert json.loads(data) == ["firs", "t line\n", "ab\n", "xy", "z0123\n",
                                 "last\ntail"]
+
+
+def test_connection_handler_interpreter_per_directive(site):
+    # directives.md 5.1 rule 3: a connection has no directory, so
+    # PythonInterpPerDirective gives the main interpreter; 4.2: only the
+    # first handler word is used
+    data = site.raw(b"x", port=site.ports[5], timeout=10, shutdown=True)
+    assert data == b"main_interpreter"
