@@ -565,6 +565,36 @@ SIMPLE(set_last_modified, (ap_set_last_modified(r), Py_NewRef(Py_None)))
 SIMPLE(add_common_vars, (ap_add_common_vars(r), Py_NewRef(Py_None)))
 SIMPLE(send_http_header, Py_NewRef(Py_None))
 
+/* The semi-private WSGI helpers of 3.5 live in mod_python.wsgi: these
+ * methods call its `function`(req, *args, **kw). */
+static PyObject *call_wsgi_module(PyObject *self, const char *function,
+                                  PyObject *args, PyObject *kw)
+{
+    PyObject *module, *func = NULL, *prefix = NULL, *full = NULL, *result = NULL;
+
+    if (!(module = PyImport_ImportModule("mod_python.wsgi")))
+        return NULL;
+    if ((func = PyObject_GetAttrString(module, function))
+            && (prefix = PyTuple_Pack(1, self))
+            && (full = args ? PySequence_Concat(prefix, args) : Py_NewRef(prefix)))
+        result = PyObject_Call(func, full, kw);
+    Py_XDECREF(full);
+    Py_XDECREF(prefix);
+    Py_XDECREF(func);
+    Py_DECREF(module);
+    return result;
+}
+
+static PyObject *req_build_wsgi_env(PyObject *self, PyObject *unused)
+{
+    return call_wsgi_module(self, "build_environ", NULL, NULL);
+}
+
+static PyObject *req_wsgi_start_response(PyObject *self, PyObject *args, PyObject *kw)
+{
+    return call_wsgi_module(self, "request_start_response", args, kw);
+}
+
 static PyMethodDef req_methods[] = {
     {"write", (PyCFunction)req_write, METH_VARARGS, "write(data, flush=1)"},
     {"flush", (PyCFunction)req_flush, METH_NOARGS, NULL},
@@ -601,6 +631,9 @@ static PyMethodDef req_methods[] = {
     {"set_last_modified", (PyCFunction)req_set_last_modified, METH_NOARGS, NULL},
     {"send_http_header", (PyCFunction)req_send_http_header, METH_NOARGS, NULL},
     {"get_addhandler_exts", (PyCFunction)req_get_addhandler_exts, METH_NOARGS, NULL},
+    {"build_wsgi_env", (PyCFunction)req_build_wsgi_env, METH_NOARGS, NULL},
+    {"wsgi_start_response", (PyCFunction)(void (*)(void))req_wsgi_start_response,
+     METH_VARARGS | METH_KEYWORDS, "wsgi_start_response(status, headers, exc_info=None)"},
     {NULL}
 };
 
@@ -614,6 +647,7 @@ typedef struct {
     int type;
     size_t offset;
     int writable;
+    const char *name;
 } field_t;
 
 #define FIELD_AT(r, f, T) (*(T *)((char *)(r) + (f)->offset))
@@ -657,7 +691,8 @@ static int field_set(PyObject *o, PyObject *value, void *closure)
         return 0;
     }
     if (!PyLong_Check(value)) {
-        PyErr_SetString(PyExc_TypeError, "this attribute must be an integer");
+        /* 3.5's wording, which python-api.md keeps */
+        PyErr_Format(PyExc_TypeError, "%s must be a integer", f->name);
         return -1;
     }
     FIELD_AT(r, f, int) = (int)PyLong_AsLong(value);
@@ -665,7 +700,7 @@ static int field_set(PyObject *o, PyObject *value, void *closure)
 }
 
 #define DESCRIBE(name, type, writable) \
-    static const field_t FIELD_##name = { type, offsetof(request_rec, name), writable };
+    static const field_t FIELD_##name = { type, offsetof(request_rec, name), writable, #name };
 #define RO_FIELD(name, type) DESCRIBE(name, type, 0)
 #define RW_FIELD(name, type) DESCRIBE(name, type, 1)
 

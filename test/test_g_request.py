@@ -164,6 +164,8 @@ def test_mtime(site):
 
 SITE.handler("g154", """
     def handler(req):
+        if req.args == "set":
+            return reply(req, capture(lambda: setattr(req, "chunked", "x")))
         before = req.chunked
         req.write("x")
         after = req.chunked
@@ -179,6 +181,9 @@ def test_chunked(site):
     assert (r.header("Transfer-Encoding") or "").lower() == "chunked"
     assert r.text.split("|")[0] == "x"
     assert r.text.split("|")[2] == "1"
+    # python-api.md 4.2: int only, with 3.5's message
+    assert site.get("/g154.py?set").json() == \
+        "EXC:TypeError:chunked must be a integer"
 
 
 SITE.handler("g155", """

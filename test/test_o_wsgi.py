@@ -228,6 +228,28 @@ SITE.config("""
 """)
 
 
+SITE.handler("osemi", """
+    import sys
+
+    def app(environ, start_response):
+        write = start_response("201 Made", [("X-Semi", "yes")])
+        write(b"written ")
+        return [environ["PATH_INFO"].encode()]
+
+    def handler(req):
+        if req.args == "errors":
+            return reply(req, [
+                capture(lambda: req.wsgi_start_response("200 OK", "x")),
+                capture(lambda: req.wsgi_start_response("200 OK", ["x"])),
+                capture(lambda: req.wsgi_start_response("99 Low", [])),
+                capture(lambda: req.wsgi_start_response(
+                    "200 OK", [], (KeyError, KeyError("raised"), None)))])
+        for chunk in app(req.build_wsgi_env(), req.wsgi_start_response):
+            req.write(chunk)
+        return apache.OK
+""", directives="PythonPath \"sys.path + ['@DOCROOT@']\"")
+
+
 @pytest.fixture(scope="module")
 def site(module_mpm):
     with SITE.serve(mpm=module_mpm) as srv:
@@ -556,3 +578,16 @@ def test_flask_concurrent_requests(flask_site):
     for t in threads:
         t.join()
     assert sorted(results) == sorted("Hello, %d!" % i for i in range(8))
+
+
+def test_request_semi_private_wsgi_helpers(site):
+    # python-api.md 4.1, library.md 7: req.build_wsgi_env() and
+    # req.wsgi_start_response() drive an application from any handler
+    r = site.get("/osemi.py")
+    assert (r.status, r.text) == (201, "written /osemi.py")
+    assert r.header("X-Semi") == "yes"
+    assert site.get("/osemi.py?errors").json() == [
+        "EXC:TypeError:headers argument must be a list, not a 'str'",
+        "EXC:TypeError:each header must be a tuple of two strings, not a 'str'",
+        "EXC:ValueError:Invalid status line: 99 Low",
+        "EXC:KeyError:'raised'"]

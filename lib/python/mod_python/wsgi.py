@@ -228,6 +228,22 @@ class Response:
         self.headers_sent = True
 
 
+def request_start_response(req, status, headers, exc_info=None):
+    """req.wsgi_start_response(): 3.5's semi-private start_response, kept
+    for code that drives a WSGI application itself.  Headers go straight
+    into req.headers_out; mod_python.wsgi's handler uses Response instead,
+    which holds them until the first body data (PEP 3333)."""
+    _check_headers(headers)
+    if exc_info:
+        raise exc_info[1].with_traceback(exc_info[2])
+    code = _status_code(status)
+    for name, value in headers:
+        req.headers_out.add(name, value)
+    req.status_line = status
+    req.status = code
+    return req.write
+
+
 def _status_code(status):
     if not isinstance(status, str):
         raise TypeError("status must be a str, not a '%s'"
