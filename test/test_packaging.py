@@ -9,6 +9,7 @@ import runpy
 import shutil
 import signal
 import subprocess
+import tarfile
 import tempfile
 
 import pytest
@@ -165,3 +166,35 @@ def test_pip_install_into_venv_serves_hello(world_readable_dir, apache):
     finally:
         status = served.stop(signal.SIGINT)
     assert status == 0 and process_gone(pid)
+
+
+def test_sdist_carries_configure_and_installs(world_readable_dir):
+    """An sdist (made from a clean source tree) has ./configure and no
+    build products, and pip builds the module from it."""
+    src = os.path.join(world_readable_dir, "src")
+    venv = os.path.join(world_readable_dir, "venv")
+    _source_copy(src)
+    _make_venv(venv)
+    vpython = os.path.join(venv, "bin", "python")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("PYTHON") and k != "VIRTUAL_ENV"}
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    dist = os.path.join(world_readable_dir, "dist")
+    p = subprocess.run([vpython, "setup.py", "-q", "sdist", "-d", dist],
+                       cwd=src, env=env, capture_output=True, text=True,
+                       timeout=300)
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-3000:]
+    tarballs = glob.glob(os.path.join(dist, "*.tar.gz"))
+    assert len(tarballs) == 1
+    with tarfile.open(tarballs[0]) as tar:
+        names = [n.split("/", 1)[1] for n in tar.getnames() if "/" in n]
+    assert "configure" in names and "src/mod_python.c" in names
+    assert not [n for n in names if n.endswith((".o", ".so", ".lo"))]
+    p = subprocess.run([vpython, "-m", "pip", "install", "-q", tarballs[0]],
+                       env=env, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-5000:]
+    out = subprocess.run([os.path.join(venv, "bin", "mod_python"), "version"],
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    so = out.stdout.splitlines()[0].split()[-1]
+    assert so.startswith(venv) and os.path.isfile(so)
