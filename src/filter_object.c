@@ -279,6 +279,8 @@ static PyObject *filter_disable(mp_filter *self, PyObject *unused)
 {
     if (self->ctx)
         self->ctx->disabled = 1;
+    else if (self->f)
+        apr_table_setn(self->f->r->notes, MP_SSI_DISABLED_NOTE, "1");
     Py_RETURN_NONE;
 }
 

@@ -77,8 +77,14 @@ static apr_status_t handle_python(include_ctx_t *ctx, ap_filter_t *f,
     }
     if (!kind)
         return refuse(ctx, f, bb, "missing 'eval/exec' parameter to tag 'python'");
-    if (run_code(f, bb, kind, code) != OK)
+    /* After an error (or filter.disable()) the page's Python is off: the
+     * later elements are passed over. */
+    if (apr_table_get(f->r->notes, MP_SSI_DISABLED_NOTE))
+        return APR_SUCCESS;
+    if (run_code(f, bb, kind, code) != OK) {
+        apr_table_setn(f->r->notes, MP_SSI_DISABLED_NOTE, "1");
         SSI_CREATE_ERROR_BUCKET(ctx, f, bb);
+    }
     return APR_SUCCESS;
 }
 

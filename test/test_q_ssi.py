@@ -50,6 +50,14 @@ SITE.file("q348.shtml", "before|<!--#python foo=\"1\" -->|after")
 
 SITE.file("q349.shtml", "before|<!--#python exec=\"raise ValueError('q349 boom')\" -->|after")
 
+SITE.file("qoff.shtml",
+          "a<!--#python eval=\"'1'\" -->"
+          "<!--#python exec=\"raise ValueError('qoff')\" -->"
+          "b<!--#python eval=\"'2'\" -->c")
+SITE.file("qdisable.shtml",
+          "a<!--#python exec=\"filter.write('1'); filter.disable()\" -->"
+          "b<!--#python eval=\"'2'\" -->c")
+
 SITE.file("q350.html", "sum=<!--#python eval=\"1+1\" -->.")
 SITE.files_section("q350.html", "PythonFixupHandler q_fixup::add_includes")
 
@@ -154,6 +162,20 @@ def test_exec_exception_with_debug(site):
     assert text.endswith("|after"), text
     assert text.index("q349 boom") < text.index("|after")
     site.wait_log("q349 boom", since=mark)
+
+
+@pytest.mark.parametrize("page, expected", [
+    ("qoff.shtml", "a1" + SSI_ERROR + "bc"),
+    ("qdisable.shtml", "a1bc")])
+def test_python_off_for_the_rest_of_the_page(site, page, expected):
+    # ssi.md section 4: after an error, or filter.disable(), the page's
+    # later #python elements are passed over; the rest of the page is not
+    r = site.get("/" + page)
+    assert r.status == 200
+    text = r.text
+    if "Mod_python error" in text:      # the site runs with PythonDebug On
+        text = text[:text.index("<pre>")] + text[text.index("</pre>") + 6:]
+    assert text.replace("\n", "") == expected
 
 
 def test_includes_added_from_fixup(site):

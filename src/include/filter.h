@@ -5,6 +5,10 @@
 #include "config.h"
 #include "util_filter.h"
 
+/* Request note set when SSI Python code failed or called filter.disable():
+ * the page's later #python elements are passed over. */
+#define MP_SSI_DISABLED_NOTE "mod_python.ssi_disabled"
+
 /* Name of the filter behind req.register_*_filter() registrations. */
 #define MP_REQUEST_FILTER "MOD_PYTHON"
 
