@@ -131,6 +131,27 @@ def test_dbm_session_round_trip(tmp_path, mutexes):
     assert ("lock", "dbm", 0) in mutexes.session_calls()
 
 
+def test_dbm_reads_before_the_file_exists(tmp_path):
+    # a session id from a cookie, and no dbm file yet: a new session
+    req = file_request(tmp_path, cookie="pysid=" + SID)
+    s = Session.DbmSession(req)
+    assert s.is_new() and s.id() != SID
+
+
+def test_dbm_file_kind_found_once(tmp_path, monkeypatch):
+    # dbm.open() would ask whichdb at every access (opening the file once
+    # more); the kind of the file is remembered instead
+    req, s = saved(Session.DbmSession, tmp_path)
+    reopen(Session.DbmSession, tmp_path, req)[0].end()
+    assert Session._dbm_kinds[s._dbmfile].__name__.startswith("dbm.")
+    asked = []
+    monkeypatch.setattr(Session._dbm, "whichdb",
+                        lambda path: asked.append(path) or None)
+    req2, s2 = reopen(Session.DbmSession, tmp_path, req)
+    s2.save()
+    assert not s2.is_new() and asked == []
+
+
 def test_dbm_argument_and_dbmtype(tmp_path):
     path = str(tmp_path / "own.db")
     req = SessionRequest()

@@ -24,6 +24,7 @@ them when a process dies.  RedisSession locks live in Redis with an expiry.
 """
 
 import contextlib
+import importlib
 import dbm as _dbm
 import os
 import pickle
@@ -568,6 +569,25 @@ def _check_dbm_owner(path):
         _check_owner(name, st)
 
 
+# dbm file -> the dbm module that made it
+_dbm_kinds = {}
+
+
+def _concrete_dbm(dbmtype, path):
+    """For the generic `dbm`, the module that made the file: dbm.open()
+    finds it out (whichdb opens the file once more) at every call, which
+    doubles the cost of each session access."""
+    if dbmtype is not _dbm:
+        return dbmtype
+    module = _dbm_kinds.get(path)
+    if module is None:
+        kind = _dbm.whichdb(path)
+        if not kind:        # no file yet, or not a dbm file: dbm.open decides
+            return dbmtype
+        module = _dbm_kinds[path] = importlib.import_module(kind)
+    return module
+
+
 def dbm_cleanup(sess):
     """Request cleanup registered by DbmSession: delete expired sessions."""
     now = time.time()
@@ -596,14 +616,23 @@ class DbmSession(BaseSession):
                              timeout=timeout)
 
     @contextlib.contextmanager
-    def _dbm_open(self):
+    def _dbm_open(self, flag="c"):
+        """The dbm file, opened under global mutex 0; with flag "r", None
+        when it does not exist yet."""
         with _GlobalMutex(self._req, "dbm", DBM_LOCK_INDEX):
             _check_dbm_owner(self._dbmfile)
-            db = self._dbmtype.open(self._dbmfile, "c", 0o640)
+            dbmtype = _concrete_dbm(self._dbmtype, self._dbmfile)
+            try:
+                db = dbmtype.open(self._dbmfile, flag, 0o640)
+            except _dbm.error:
+                if flag != "r" or _dbm.whichdb(self._dbmfile) is not None:
+                    raise
+                db = None       # nothing saved yet
             try:
                 yield db
             finally:
-                db.close()
+                if db is not None:
+                    db.close()
 
     def _key(self):
         return self._sid.encode("ascii")
@@ -614,8 +643,9 @@ class DbmSession(BaseSession):
                             apache.APLOG_NOTICE)
 
     def do_load(self):
-        with self._dbm_open() as db:
-            blob = db.get(self._key())
+        # read-only: closing it then costs no write-back
+        with self._dbm_open("r") as db:
+            blob = None if db is None else db.get(self._key())
         return None if blob is None else pickle.loads(blob)
 
     def do_save(self, record):
