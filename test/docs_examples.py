@@ -13,11 +13,13 @@ import ast
 import base64
 import builtins
 import difflib
+import email.utils
 import functools
 import os
 import re
 import symtable
 import sys
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 
@@ -302,8 +304,8 @@ _FLAGS = {"-s": "silent", "--silent": "silent",
           "-i": "include", "--include": "include"}
 _VALUED = {"-d": "data", "--data": "data", "-F": "form", "--form": "form",
            "-u": "user", "--user": "user", "-H": "header", "--header": "header",
-           "-b": "cookie", "--cookie": "cookie", "-X": "method",
-           "--request": "method"}
+           "-b": "cookie", "--cookie": "cookie", "-c": "cookie_jar",
+           "--cookie-jar": "cookie_jar", "-X": "method", "--request": "method"}
 _REFUSED = {
     "-L": "following redirects is not supported: show the redirect, then "
           "request its Location with another command",
@@ -328,18 +330,21 @@ class Request:
     headers: list              # [(name, value)] in the order sent
     body: bytes = None
     include: bool = False      # -i: the output starts with the headers
+    cookie_jar: str = None     # -c FILE: where the response's cookies go
 
 
-def parse_curl(argv, root):
+def parse_curl(argv, root, jars=None):
     """The request `curl` would send for argv (argv[0] is 'curl'); files
-    named by -F name=@file are read relative to the directory `root`."""
+    named by -F name=@file are read relative to the directory `root`, and
+    `jars` holds the cookie files of -c/-b ({file: {name: value}})."""
     options, urls = _curl_options(argv[1:])
     if len(urls) != 1:
         raise CurlError("one URL expected, got %s" % (urls or "none"))
     host, target = _split_url(urls[0])
     values = _values_by_option(options)
-    request = Request("GET", target, _curl_headers(host, values),
-                      include="include" in values)
+    request = Request("GET", target, _curl_headers(host, values, jars or {}),
+                      include="include" in values,
+                      cookie_jar=values.get("cookie_jar", [None])[-1])
     _add_body(request, values, root)
     for header in values.get("header", []):
         _set_header(request, header)
@@ -408,18 +413,49 @@ def _split_url(url):
     return parts.netloc, target
 
 
-def _curl_headers(host, values):
-    """The headers curl sends by itself, with those of -u and -b."""
+def _curl_headers(host, values, jars):
+    """The headers curl sends by itself, with those of -u and -b (-b FILE
+    sends the cookies an earlier -c FILE kept)."""
     headers = [("Host", host)]
     if "user" in values:
         headers.append(("Authorization", _basic_auth(values["user"][-1])))
     headers += [("User-Agent", "curl/" + CURL_VERSION), ("Accept", "*/*")]
-    cookies = values.get("cookie", [])
-    if any("=" not in cookie for cookie in cookies):
-        raise CurlError("-b takes name=value (cookie files are not supported)")
+    cookies = []
+    for cookie in values.get("cookie", []):
+        if "=" in cookie:
+            cookies.append(cookie)
+        else:
+            cookies += ["%s=%s" % item for item in jars.get(cookie, {}).items()]
     if cookies:
         headers.append(("Cookie", "; ".join(cookies)))
     return headers
+
+
+def keep_cookies(jar, set_cookie_headers):
+    """Update a cookie jar ({name: value}) from Set-Cookie header values:
+    a cookie that expired, or has an empty value, leaves the jar."""
+    for header in set_cookie_headers:
+        pair, _, attributes = header.partition(";")
+        name, _, value = pair.strip().partition("=")
+        if not value or any(_expired(a) for a in attributes.split(";")):
+            jar.pop(name, None)
+        else:
+            jar[name] = value
+
+
+def _expired(attribute):
+    """Whether a Set-Cookie attribute (expires=..., max-age=...) says the
+    cookie is already gone."""
+    name, _, value = attribute.strip().partition("=")
+    if name.lower() == "max-age":
+        return value.strip().startswith(("0", "-"))
+    if name.lower() != "expires":
+        return False
+    try:
+        when = email.utils.parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError):
+        return False
+    return when.timestamp() < time.time()
 
 
 def _basic_auth(credentials):

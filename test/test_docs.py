@@ -88,6 +88,7 @@ class ExampleSite:
         self.served_config = None
         self.rewritten = False     # a file changed since the last request
         self.last_request = 0.0
+        self.jars = {}             # curl's cookie files: {file: {name: value}}
 
     def run(self):
         actions = {"file": self.write_file, "config": self.add_config,
@@ -137,6 +138,10 @@ class ExampleSite:
         request = self.curl_request(command, argv)
         self.serve()
         response = self.send(request)
+        if request.cookie_jar:
+            dx.keep_cookies(self.jars.setdefault(request.cookie_jar, {}),
+                            [v for n, v in response.headers
+                             if n.lower() == "set-cookie"])
         problem = dx.output_problem(command.expected, response, request.include)
         if problem:
             raise dx.DocsError(command.line, "$ %s\n%s\n--- error_log (end):\n%s"
@@ -144,7 +149,7 @@ class ExampleSite:
 
     def curl_request(self, command, argv):
         try:
-            return dx.parse_curl(argv, self.server.docroot)
+            return dx.parse_curl(argv, self.server.docroot, self.jars)
         except dx.CurlError as error:
             raise dx.DocsError(command.line, "$ %s\ncurl: %s"
                                % (command.text, error)) from None

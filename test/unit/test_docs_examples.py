@@ -358,6 +358,25 @@ def test_user_cookie_header_and_method():
         ("Cookie", "a=1; b=2"), ("X-Demo", "yes")]
 
 
+def test_cookie_jar_files():
+    # -c FILE names where the response's cookies go; -b FILE sends them
+    jars = {"cookies.txt": {"pysid": "abc", "theme": "dark"}}
+    request = dx.parse_curl(["curl", "-c", "new.txt", "-b", "cookies.txt",
+                             "-b", "x=1", "http://localhost/"], "/tmp", jars)
+    assert request.cookie_jar == "new.txt"
+    assert headers(request)["Cookie"] == "pysid=abc; theme=dark; x=1"
+    assert "Cookie" not in headers(
+        dx.parse_curl(["curl", "-b", "none.txt", "http://localhost/"], "/", jars))
+
+
+def test_keep_cookies():
+    jar = {"old": "1", "gone": "2", "aged": "3"}
+    dx.keep_cookies(jar, ["pysid=abc; path=/; httponly",
+                          "gone=x; expires=Thu, 01 Jan 1970 00:00:00 GMT",
+                          "aged=y; Max-Age=0", "old=4; expires=Fri, 01 Jan 2100 00:00:00 GMT"])
+    assert jar == {"old": "4", "pysid": "abc"}
+
+
 def test_empty_header_value_removes_curls_header():
     request = curl("-H", "User-Agent:", "http://localhost/")
     assert "User-Agent" not in headers(request)
@@ -380,7 +399,6 @@ def test_method_overrides_the_post_of_data():
     (["https://localhost/"], "only http://localhost"),
     (["http://example.com/"], "only http://localhost"),
     (["-u", "ann", "http://localhost/"], "user:password"),
-    (["-b", "cookies.txt", "http://localhost/"], "cookie files"),
     (["-H", "NoColon", "http://localhost/"], "Name: value"),
     (["-d", "a=1", "-F", "b=2", "http://localhost/"], "cannot be combined"),
     (["-d", "@file", "http://localhost/"], "-d @file"),
