@@ -37,7 +37,7 @@ typedef struct {
     int eos_seen;       /* it read the end of the stream */
     int end_told;       /* a read() returned None to it */
     int closed;         /* it called close() */
-    int fetched;        /* input filters: it read from upstream */
+    int progressed;     /* input filters: it fetched or read data */
 } mp_filter_outcome;
 
 /* Runs the Python callable once over (bb_in -> bb_out); returns 0, or -1
@@ -69,7 +69,7 @@ static int run_python(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigade *bb
         outcome->eos_seen = filter->eos_seen;
         outcome->end_told = filter->end_told;
         outcome->closed = filter->closed;
-        outcome->fetched = filter->fetches > 0;
+        outcome->progressed = filter->progressed;
         mp_filter_invalidate(filter);
         Py_DECREF(filter);
     }
@@ -169,9 +169,12 @@ static void run_input(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigade *pr
     int extra_calls = 0;
 
     for (;;) {
-        if (run_python(f, ctx, in, produced, 1, mode, block, readbytes, &done) < 0) {
+        if (run_python(f, ctx, in, produced, 1, mode, block, readbytes, &done) < 0)
             ctx->disabled = 1;
-            APR_BRIGADE_CONCAT(produced, in);   /* what was fetched still goes on */
+        if (ctx->disabled) {
+            /* failed (the dispatcher disables a filter that raised) or
+             * disable() called: what was fetched still goes on */
+            APR_BRIGADE_CONCAT(produced, in);
             return;
         }
         set_aside(in, f->r->pool);
@@ -187,7 +190,7 @@ static void run_input(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigade *pr
         }
         if (!APR_BRIGADE_EMPTY(produced) || block != APR_BLOCK_READ)
             return;
-        if (!done.fetched) {
+        if (!done.progressed) {
             /* Neither read nor wrote: asking again would loop forever. */
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, f->r,
                           "mod_python: input filter %s neither read nor wrote; "

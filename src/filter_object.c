@@ -25,7 +25,7 @@ PyObject *mp_filter_object(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigad
     self->req = Py_NewRef(req);
     self->name = ctx ? ctx->name : f->frec->name;
     self->is_input = is_input;
-    self->closed = self->eos_seen = self->end_told = self->fetches = 0;
+    self->closed = self->eos_seen = self->end_told = self->progressed = 0;
     self->softspace = 0;
     return (PyObject *)self;
 }
@@ -76,7 +76,7 @@ static int fetch_input(mp_filter *self)
     apr_status_t rc;
     if (!self->is_input || self->eos_seen || !APR_BRIGADE_EMPTY(self->bb_in))
         return 0;
-    self->fetches++;
+    self->progressed = 1;
     MP_BEGIN_ALLOW_THREADS
     rc = ap_get_brigade(self->f->next, self->bb_in, self->mode, self->block,
                         self->readbytes);
@@ -161,6 +161,8 @@ static PyObject *gather(mp_filter *self, Py_ssize_t limit, int line)
         self->end_told = 1;
         Py_RETURN_NONE;
     }
+    if (total)
+        self->progressed = 1;
     sep = PyBytes_FromStringAndSize("", 0);
     result = sep ? PyObject_CallMethod(sep, "join", "O", chunks) : NULL;
     Py_XDECREF(sep);

@@ -62,8 +62,13 @@ def test_python_type_handler_before_mod_mime(apache):
 
 
 LOCATION_HANDLER = code("""
+    def transhandler(req):
+        req.notes["trans"] = "ran"
+        return apache.DECLINED
+
     def handler(req):
-        req.write("from python, filename %s" % req.filename)
+        req.write("from python, filename %s, trans %s"
+                  % (req.filename, req.notes.get("trans")))
         return apache.OK
 """)
 
@@ -72,9 +77,12 @@ LOCATION_HANDLER = code("""
 def test_alias_under_a_location_handler_whatever_the_load_order(apache,
                                                                 alias_loaded):
     # B-45: under a <Location> served by mod_python the URL is not mapped
-    # to a file, Alias included; a part handed back to Apache with
-    # "SetHandler None" is mapped, by its Alias too
+    # to a file, Alias included, once PythonTransHandler has declined; a
+    # part handed back to Apache with "SetHandler None" is mapped, by its
+    # Alias too
     srv = apache(start=False, config="""
+PythonPath "sys.path + ['@DOCROOT@']"
+PythonTransHandler loc
 <Location /app>
   SetHandler mod_python
   PythonHandler loc
@@ -89,9 +97,11 @@ Alias /app/aliased "@DOCROOT@/static"
     if alias_loaded == "after":
         _load_alias_after_python(srv)
     srv.start()
-    assert srv.get("/app/anything").text == "from python, filename None"
+    # PythonTransHandler runs first (and declines) for every URI
+    assert srv.get("/app/anything").text == \
+        "from python, filename None, trans ran"
     assert srv.get("/app/aliased/style.css").text == \
-        "from python, filename None"
+        "from python, filename None, trans ran"
     r = srv.get("/app/static/style.css")
     assert (r.status, r.text) == (200, "body {}\n")
 

@@ -32,7 +32,11 @@ PythonInputFilter i_filters_once::upper_once MP_IN_ONCE
 PythonInputFilter i_filters_once::upper_one_line MP_IN_LINE
 PythonInputFilter i_filters_once::upper_at_the_end MP_IN_AT_END
 PythonInputFilter i_filters_once::footer_at_the_end MP_IN_FOOTER
-PythonInputFilter i_filters_once::idle MP_IN_IDLE""")
+PythonInputFilter i_filters_once::idle MP_IN_IDLE
+PythonInputFilter i_filters_once::raise_at_once MP_IN_RAISE
+PythonInputFilter i_filters_once::read_then_raise MP_IN_READ_RAISE
+PythonInputFilter i_filters_once::disable_only MP_IN_DISABLE
+PythonInputFilter i_filters_once::drop_comments MP_IN_DROP""")
 
 SITE.module("i_filters.py", """
     def upper(filter):
@@ -226,6 +230,24 @@ SITE.module("i_filters_once.py", """
     def idle(filter):
         # Neither reads nor writes.
         pass
+
+    def raise_at_once(filter):
+        raise ValueError("filter failed at once")
+
+    def read_then_raise(filter):
+        filter.read(3)
+        raise ValueError("filter failed after reading")
+
+    def disable_only(filter):
+        filter.disable()
+
+    def drop_comments(filter):
+        # One line per call; comment lines give nothing for that call.
+        s = filter.readline()
+        if s is None:
+            filter.close()
+        elif not s.startswith(b"#"):
+            filter.write(s)
 
     def upper_at_the_end(filter):
         # One read per call, and nothing produced until the end of the
@@ -513,3 +535,24 @@ def test_input_filter_that_never_reads_does_not_hang(site):
     r = site.post("/iecho.py?MP_IN_IDLE", "ignored", timeout=10)
     assert (r.status, r.text) == (200, "")
     site.wait_log("input filter mp_in_idle neither read nor wrote", since=mark)
+
+
+@pytest.mark.parametrize("name, body", [
+    ("MP_IN_RAISE", "the whole body"),
+    ("MP_IN_READ_RAISE", "</pre> whole body"),  # the 3 bytes it read are gone
+    ("MP_IN_DISABLE", "the whole body")])
+def test_failed_or_disabled_input_filter_passes_the_rest(site, name, body):
+    # I-221: after an exception (or disable()) the filter is pass-through:
+    # what it had fetched but not read, and the rest, reach the reader
+    r = site.post("/iecho.py?" + name, "the whole body", timeout=10)
+    assert r.status == 200
+    assert r.text.endswith(body), r.text
+    assert ("Traceback" in r.text) == (name != "MP_IN_DISABLE")
+
+
+def test_input_filter_that_skips_lines(site):
+    # calls that read buffered data but write nothing are progress, not
+    # the end of the body
+    r = site.post("/iecho.py?MP_IN_DROP", "a=1\n#comment\nb=2\n#x\nc=3\n",
+                  timeout=10)
+    assert (r.status, r.text) == (200, "a=1\nb=2\nc=3\n")

@@ -36,7 +36,7 @@ typedef struct {
     const char *name;
     int is_input, closed, eos_seen;
     int end_told;               /* a read returned None */
-    int fetches;                /* input filters: reads from upstream */
+    int progressed;             /* input filters: fetched or read data */
     int softspace;
 } mp_filter;
 
