@@ -333,3 +333,33 @@ def test_serve_reload_restarts_apache_on_change(serve, workdir):
     while served.get("/").text != "hello after reload":
         assert time.time() < deadline
         time.sleep(0.2)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="serve opens files up only as root")
+def test_serve_opens_up_the_tree_but_not_links_or_secrets(serve, workdir):
+    outside = write(workdir, "outside/secret.txt", "not for www-data\n")
+    os.chmod(outside, 0o600)
+    write(workdir, "site/pub.py", PUBLISHED)
+    os.chmod(os.path.join(workdir, "site", "pub.py"), 0o600)
+    env = write(workdir, "site/.env", "SECRET=1\n")
+    os.chmod(env, 0o600)
+    os.symlink(outside, os.path.join(workdir, "site", "link.txt"))
+    served = serve("site")
+    assert served.get("/pub.py/hi").text == "hi nobody"     # opened up
+    assert os.stat(outside).st_mode & 0o777 == 0o600        # link not followed
+    assert os.stat(env).st_mode & 0o777 == 0o600            # never served
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the data directory is chowned as root")
+def test_serve_refuses_a_planted_data_link(workdir):
+    root = os.path.join(workdir, "root")
+    os.makedirs(os.path.join(root, "conf"))
+    target = os.path.join(workdir, "elsewhere")
+    os.makedirs(target)
+    os.symlink(target, os.path.join(root, "data"))
+    write(workdir, "app.py", HANDLER)
+    out = run_cli("serve", "app.py", "--root", root, "--port",
+                  str(free_port()), cwd=workdir)
+    assert out.returncode == 2
+    assert "is a symbolic link" in out.stderr
+    assert os.stat(target).st_uid == 0

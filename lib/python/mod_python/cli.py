@@ -12,6 +12,7 @@ import re
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -48,7 +49,7 @@ def _python_version():
                               "import sys; print(sys.version)"],
                              capture_output=True, text=True, timeout=30)
         text = out.stdout.strip()
-    except OSError:
+    except (OSError, subprocess.TimeoutExpired):
         text = ""
     return " ".join((text or sys.version).split())
 
@@ -229,7 +230,7 @@ def _builtin_modules():
     try:
         out = subprocess.run([mpversion.HTTPD, "-l"], capture_output=True,
                              text=True, timeout=30).stdout
-    except OSError:
+    except (OSError, subprocess.TimeoutExpired):
         return ""
     return out
 
@@ -350,7 +351,11 @@ def _give_to_www_data(root):
     if os.geteuid() != 0:
         return
     for sub in ("logs", "run", "data"):
-        shutil.chown(os.path.join(root, sub), SERVE_USER, SERVE_USER)
+        path = os.path.join(root, sub)
+        if os.path.islink(path):
+            # --root in a shared place: do not hand over a link's target
+            raise TargetError("%s is a symbolic link" % path)
+        shutil.chown(path, SERVE_USER, SERVE_USER)
 
 
 def _readable_by_www_data(path):
@@ -372,21 +377,32 @@ def _check_access(target):
     _open_up(target["dir"])
 
 
+# Dot files Apache itself must read; other dot files (.env, keys) keep
+# their permissions, as they are never served.
+_APACHE_DOT_FILES = (".htaccess", ".htpasswd")
+
+
 def _open_up(directory):
-    """Make the files of TARGET's directory readable by all (a+rX)."""
+    """Make the files of TARGET's directory readable by all (a+rX).
+    Symbolic links are left alone: following one would open up a file
+    outside the tree (a link to /etc/shadow in a cloned repository)."""
     for dirpath, dirnames, filenames in os.walk(directory):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for path in [dirpath] + [os.path.join(dirpath, f)
-                                 for f in filenames]:
+        names = [f for f in filenames
+                 if not f.startswith(".") or f in _APACHE_DOT_FILES]
+        for path in [dirpath] + [os.path.join(dirpath, f) for f in names]:
             _add_read(path)
 
 
 def _add_read(path):
     try:
-        mode = os.stat(path).st_mode
-        extra = 0o555 if os.path.isdir(path) or mode & 0o111 else 0o444
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            return
+        mode = st.st_mode
+        extra = 0o555 if stat.S_ISDIR(mode) or mode & 0o111 else 0o444
         if mode & extra != extra:
-            os.chmod(path, mode | extra)
+            os.chmod(path, stat.S_IMODE(mode) | extra)
     except OSError:
         pass
 

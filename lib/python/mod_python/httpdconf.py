@@ -357,13 +357,19 @@ def _run_as_lines():
     Apache would keep them root)."""
     if os.geteuid() != 0:
         return []
+    import grp
     import pwd
     user = os.environ.get("APACHE_RUN_USER", "www-data")
     try:
-        pwd.getpwnam(user)
+        entry = pwd.getpwnam(user)
     except KeyError:
         return []
-    group = os.environ.get("APACHE_RUN_GROUP", user)
+    group = os.environ.get("APACHE_RUN_GROUP")
+    if not group:
+        try:
+            group = grp.getgrgid(entry.pw_gid).gr_name  # the user's own group
+        except KeyError:
+            group = "#%d" % entry.pw_gid
     return [User(user), Group(group)]
 
 

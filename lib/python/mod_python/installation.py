@@ -31,7 +31,7 @@ def _embedded_sys_path():
         out = subprocess.run([os.path.realpath(mpversion.PYTHON_BIN), "-I", "-c",
                               "import sys; print('\\n'.join(sys.path))"],
                              capture_output=True, text=True, timeout=30)
-    except OSError:
+    except (OSError, subprocess.TimeoutExpired):
         return []
     return [os.path.realpath(p) for p in out.stdout.splitlines() if p]
 
