@@ -112,6 +112,12 @@ def test_pip_install_into_venv_serves_hello(world_readable_dir, apache):
     so = os.path.join(pkg, "mod_python.so")
     assert os.path.isfile(so)
     assert os.path.isfile(os.path.join(venv, "bin", "mod_python"))   # console script
+    # module-config points at this .so and at the virtualenv's packages
+    lines = subprocess.run([os.path.join(venv, "bin", "mod_python"),
+                            "module-config"], env=env, capture_output=True,
+                           text=True, check=True).stdout.splitlines()
+    assert lines == ["LoadModule python_module %s" % so,
+                     'PythonOption mod_python.site_dirs "%s"' % site]
     version = runpy.run_path(os.path.join(pkg, "version.py"))
     assert version["LIBEXECDIR"] == pkg
     assert version["PYTHON_BIN"] == vpython or \
