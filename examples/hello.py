@@ -1,4 +1,5 @@
-"""The smallest mod_python handler: served by scripts/serve-examples."""
+"""The smallest mod_python handler: `mod_python serve examples/hello.py`
+answers every URL with it."""
 
 from mod_python import apache
 
