@@ -5,6 +5,7 @@ ordinary handlers that look at the interpreter after a CGI request.  The site
 runs under both the prefork and the event MPM.
 """
 
+import os
 import threading
 import time
 from contextlib import closing
@@ -148,6 +149,25 @@ def test_missing_script(site):
     # P-343
     assert site.get("/cgi/nonexistent.py").status == 404
     assert site.get("/cgi/sub").status in (301, 404)  # a directory is no script
+
+
+def test_script_linked_from_elsewhere(site):
+    # library.md 6: a script resolving outside its directory is not run
+    outside = site.path("@ROOT@/elsewhere/p_out.py")
+    os.makedirs(os.path.dirname(outside), exist_ok=True)
+    with open(outside, "w") as f:
+        f.write('print("Content-Type: text/plain\\n")\nprint("ran")\n')
+    os.chmod(outside, 0o644)
+    os.chmod(os.path.dirname(outside), 0o755)
+    for name, target in (("p_out_link.py", outside),
+                         ("p_in_link.py", site.path("cgi/p339.py"))):
+        link = site.path("cgi/" + name)
+        if not os.path.islink(link):
+            os.symlink(target, link)
+    mark = site.log_mark()
+    assert site.get("/cgi/p_out_link.py").status == 404
+    site.wait_log("p_out_link.py leads out of its directory", since=mark)
+    assert site.get("/cgi/p_in_link.py").text == "test ok\n"
 
 
 def test_concurrent_requests_are_isolated(site):

@@ -42,9 +42,19 @@ def handler(req):
     path = req.subprocess_env.get("SCRIPT_FILENAME") or req.filename
     if not path or not os.path.isfile(path):
         return apache.HTTP_NOT_FOUND
+    if not _inside_its_directory(path):
+        req.log_error("mod_python.cgihandler: %s leads out of its directory"
+                      % path, apache.APLOG_WARNING)
+        return apache.HTTP_NOT_FOUND
     with _lock:
         _run_in_cgi_context(req, path)
     return apache.OK
+
+
+def _inside_its_directory(path):
+    """False for a script that is a symbolic link to a file elsewhere."""
+    directory = os.path.realpath(os.path.dirname(os.path.abspath(path)))
+    return os.path.realpath(path).startswith(os.path.join(directory, ""))
 
 
 def _run_in_cgi_context(req, path):
