@@ -550,6 +550,20 @@ SITE.handler("nsub", """
         return reply(req, {"sub": req.main is not None, "seen": s.get("seen")})
 """)
 SITE.file("nssi.shtml", '<!--#include virtual="/nsub.py" -->\n')
+SITE.file("nssi_other.shtml", '<!--#include virtual="/nsubother.py" -->\n')
+SITE.handler("nsubother", """
+    from mod_python import Session
+
+    def handler(req):
+        s = Session.Session(req)
+        return reply(req, {"seen": s.get("seen")})
+""", directives="PythonInterpreter nsub_other_interpreter")
+SITE.files_section("nssi_other.shtml", """
+    SetHandler default-handler
+    Options +Includes
+    SetOutputFilter INCLUDES
+    PythonFixupHandler nsub
+""")
 SITE.files_section("nssi.shtml", """
     SetHandler default-handler
     Options +Includes
@@ -576,6 +590,18 @@ def test_subrequest_reopens_the_locked_session(site):
     resp = site.get("/nssi.shtml", headers=with_cookie(sid), timeout=10)
     assert resp.status == 200
     assert json.loads(resp.text) == {"sub": True, "seen": "main"}
+
+
+def test_subrequest_in_another_interpreter_fails_instead_of_hanging(site):
+    # the lock counts cannot be shared across interpreters: the subrequest
+    # fails (here with PythonDebug's error page as its output) rather than
+    # waiting for its own request forever
+    sid = site.get("/n306.py").json()["id"]
+    mark = site.log_mark()
+    resp = site.get("/nssi_other.shtml", headers=with_cookie(sid), timeout=10)
+    assert resp.status == 200
+    assert "RuntimeError" in resp.text
+    site.wait_log("is held by this request in another interpreter", since=mark)
 
 
 @pytest.fixture(scope="module")

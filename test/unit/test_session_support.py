@@ -31,6 +31,7 @@ class SessionRequest:
         if cookie:
             self.headers_in["Cookie"] = cookie
         self.headers_out = apache.table()
+        self.notes = apache.table()
         self.server = server or FakeServer()
         self.https = https
         self.uri = uri

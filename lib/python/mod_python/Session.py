@@ -181,11 +181,18 @@ def _held_locks(req):
 
 class _RequestLock:
     """Base of the locks: re-entrant within one request.  Subclasses
-    implement _take(blocking) -> token or None, and _give(token)."""
+    implement _take(blocking) -> token or None, and _give(token).
+
+    The counts are Python objects of one interpreter; a note on the
+    original request (shared by all interpreters) tells a subrequest run
+    in another interpreter that the lock is its own request's, which it
+    could only wait for forever."""
 
     def __init__(self, req, name):
+        self._original = _original_request(req)
         self._held = _held_locks(req)
         self._name = name
+        self._note = "mod_python.session_lock %r" % (name,)
         self.token = None
 
     def acquire(self, blocking=True):
@@ -193,10 +200,14 @@ class _RequestLock:
         if entry:
             entry[0] += 1
         else:
+            if self._note in self._original.notes:
+                raise RuntimeError("%r is held by this request in another "
+                                   "interpreter" % (self._name,))
             token = self._take(blocking)
             if token is None:
                 return False
             entry = self._held[self._name] = [1, token]
+            self._original.notes[self._note] = "held"
         self.token = entry[1]
         return True
 
@@ -207,6 +218,8 @@ class _RequestLock:
         entry[0] -= 1
         if entry[0] == 0:
             del self._held[self._name]
+            with contextlib.suppress(RuntimeError):   # request already over
+                del self._original.notes[self._note]
             self._give(entry[1])
 
     def __enter__(self):
