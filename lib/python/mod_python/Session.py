@@ -170,12 +170,11 @@ def _original_request(req):
         req = parent
 
 
-def _held_locks(req):
-    req = _original_request(req)
-    held = getattr(req, "_mp_session_locks", None)
+def _held_locks(original):
+    held = getattr(original, "_mp_session_locks", None)
     if held is None:
         held = {}
-        req._mp_session_locks = held
+        original._mp_session_locks = held
     return held
 
 
@@ -190,7 +189,7 @@ class _RequestLock:
 
     def __init__(self, req, name):
         self._original = _original_request(req)
-        self._held = _held_locks(req)
+        self._held = _held_locks(self._original)
         self._name = name
         self._note = "mod_python.session_lock %r" % (name,)
         self.token = None
@@ -218,7 +217,8 @@ class _RequestLock:
         entry[0] -= 1
         if entry[0] == 0:
             del self._held[self._name]
-            with contextlib.suppress(RuntimeError):   # request already over
+            # (RuntimeError: the request is already over)
+            with contextlib.suppress(KeyError, RuntimeError):
                 del self._original.notes[self._note]
             self._give(entry[1])
 
