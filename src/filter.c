@@ -38,6 +38,7 @@ typedef struct {
     int end_told;       /* a read() returned None to it */
     int closed;         /* it called close() */
     int progressed;     /* input filters: it fetched or read data */
+    int read_failed;    /* input filters: a fetch from upstream failed */
 } mp_filter_outcome;
 
 /* Runs the Python callable once over (bb_in -> bb_out); returns 0, or -1
@@ -70,6 +71,7 @@ static int run_python(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigade *bb
         outcome->end_told = filter->end_told;
         outcome->closed = filter->closed;
         outcome->progressed = filter->progressed;
+        outcome->read_failed = filter->read_failed;
         mp_filter_invalidate(filter);
         Py_DECREF(filter);
     }
@@ -102,14 +104,22 @@ static apr_status_t output_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     }
     if (ctx->disabled)
         return ap_pass_brigade(f->next, bb);
+    if (ctx->finished) {
+        /* close() ended the response: nothing may follow its EOS */
+        apr_brigade_cleanup(bb);
+        return APR_SUCCESS;
+    }
     out = apr_brigade_create(f->r->pool, f->c->bucket_alloc);
     if (run_python(f, ctx, bb, out, 0, AP_MODE_READBYTES, APR_BLOCK_READ, 0, &done) < 0)
         ctx->disabled = 1;
-    if (ctx->disabled) {
+    if (done.closed) {
+        ctx->finished = 1;
+    }
+    else if (ctx->disabled) {
         /* After an error the rest of the response passes unfiltered. */
         APR_BRIGADE_CONCAT(out, bb);
     }
-    else if (!done.closed && (done.eos_seen || brigade_has_eos(bb))) {
+    else if (done.eos_seen || brigade_has_eos(bb)) {
         /* The stream ended but the callable did not close(): end it. */
         APR_BRIGADE_INSERT_TAIL(out, apr_bucket_eos_create(f->c->bucket_alloc));
     }
@@ -155,14 +165,28 @@ static void keep_pending(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigade 
     APR_BRIGADE_CONCAT(ctx->pending, produced);
 }
 
+/* The filter's output has ended.  If the client's body has not (the
+ * callable closed early, or stopped working), what is left of it stays
+ * unread on the connection: that must not be taken for the next request. */
+static void finish_input(ap_filter_t *f, mp_filter_ctx *ctx)
+{
+    ctx->finished = 1;
+    if (!ctx->eos_seen) {
+        f->c->keepalive = AP_CONN_CLOSE;
+        apr_brigade_cleanup(ctx->upstream);
+    }
+}
+
 /* Calls the Python callable into `produced` until it closes, is told the
  * end of the stream (a read() that returned None) or produces something.
  * A blocking reader must not get an empty brigade, which it would take for
  * an error or ask again for forever; and a callable that read the last
  * data without being told the end gets one more call, where read()
- * returns None, to finish its output. */
-static void run_input(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigade *produced,
-                      ap_input_mode_t mode, apr_read_type_e block, apr_off_t readbytes)
+ * returns None, to finish its output.  Returns the status for the reader:
+ * an error when reading from upstream failed and nothing was produced. */
+static apr_status_t run_input(ap_filter_t *f, mp_filter_ctx *ctx,
+                              apr_bucket_brigade *produced, ap_input_mode_t mode,
+                              apr_read_type_e block, apr_off_t readbytes)
 {
     apr_bucket_brigade *in = ctx->upstream;
     mp_filter_outcome done;
@@ -171,25 +195,29 @@ static void run_input(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigade *pr
     for (;;) {
         if (run_python(f, ctx, in, produced, 1, mode, block, readbytes, &done) < 0)
             ctx->disabled = 1;
+        ctx->eos_seen |= done.eos_seen;
+        if (done.closed) {
+            finish_input(f, ctx);    /* close() already ended the stream */
+            return APR_SUCCESS;
+        }
         if (ctx->disabled) {
             /* failed (the dispatcher disables a filter that raised) or
              * disable() called: what was fetched still goes on */
             APR_BRIGADE_CONCAT(produced, in);
-            return;
+            return APR_SUCCESS;
         }
         set_aside(in, f->r->pool);
-        if (done.closed) {
-            ctx->finished = 1;
-            return;
-        }
-        ctx->eos_seen |= done.eos_seen;
         if (ctx->eos_seen) {
             if (done.end_told || extra_calls++)
                 break;
             continue;
         }
         if (!APR_BRIGADE_EMPTY(produced) || block != APR_BLOCK_READ)
-            return;
+            return APR_SUCCESS;
+        if (done.read_failed) {
+            finish_input(f, ctx);
+            return APR_EGENERAL;
+        }
         if (!done.progressed) {
             /* Neither read nor wrote: asking again would loop forever. */
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, f->r,
@@ -200,7 +228,8 @@ static void run_input(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigade *pr
     }
     /* The stream ended, the callable did not close(): end it. */
     APR_BRIGADE_INSERT_TAIL(produced, apr_bucket_eos_create(f->c->bucket_alloc));
-    ctx->finished = 1;
+    finish_input(f, ctx);
+    return APR_SUCCESS;
 }
 
 static apr_status_t input_filter(ap_filter_t *f, apr_bucket_brigade *bb,
@@ -209,6 +238,7 @@ static apr_status_t input_filter(ap_filter_t *f, apr_bucket_brigade *bb,
 {
     mp_filter_ctx *ctx = filter_ctx(f, 1);
     apr_bucket_brigade *produced;
+    apr_status_t rv;
 
     if (!ctx) {
         ap_remove_input_filter(f);
@@ -230,11 +260,12 @@ static apr_status_t input_filter(ap_filter_t *f, apr_bucket_brigade *bb,
     if (!ctx->upstream)
         ctx->upstream = apr_brigade_create(f->r->pool, f->c->bucket_alloc);
     produced = apr_brigade_create(f->r->pool, f->c->bucket_alloc);
-    run_input(f, ctx, produced, mode, block, readbytes);
-    if (APR_BRIGADE_EMPTY(produced)) {
+    rv = run_input(f, ctx, produced, mode, block, readbytes);
+    if (rv != APR_SUCCESS || APR_BRIGADE_EMPTY(produced)) {
         apr_brigade_destroy(produced);
-        return ctx->disabled ? ap_get_brigade(f->next, bb, mode, block, readbytes)
-                             : APR_SUCCESS;
+        if (rv == APR_SUCCESS && ctx->disabled)
+            rv = ap_get_brigade(f->next, bb, mode, block, readbytes);
+        return rv;
     }
     keep_pending(f, ctx, produced);
     apr_brigade_destroy(produced);

@@ -26,6 +26,7 @@ PyObject *mp_filter_object(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigad
     self->name = ctx ? ctx->name : f->frec->name;
     self->is_input = is_input;
     self->closed = self->eos_seen = self->end_told = self->progressed = 0;
+    self->read_failed = 0;
     self->softspace = 0;
     return (PyObject *)self;
 }
@@ -76,15 +77,17 @@ static int fetch_input(mp_filter *self)
     apr_status_t rc;
     if (!self->is_input || self->eos_seen || !APR_BRIGADE_EMPTY(self->bb_in))
         return 0;
-    self->progressed = 1;
     MP_BEGIN_ALLOW_THREADS
     rc = ap_get_brigade(self->f->next, self->bb_in, self->mode, self->block,
                         self->readbytes);
     MP_END_ALLOW_THREADS
     if (rc != APR_SUCCESS && !APR_STATUS_IS_EAGAIN(rc)) {
+        self->read_failed = 1;
         PyErr_SetString(PyExc_OSError, "Input filter read error");
         return -1;
     }
+    if (!APR_BRIGADE_EMPTY(self->bb_in))
+        self->progressed = 1;
     return 0;
 }
 

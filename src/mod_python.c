@@ -63,19 +63,32 @@ static int post_read_request(request_rec *r)
     return mp_run_phase(r, MP_PHASE_POST_READ_REQUEST);
 }
 
-/* PythonTransHandler; then, if it declined, a <Location> whose handlers
- * are Python's, with mod_python as its content handler, needs no file: the
- * URI-to-file mapping is skipped, Alias included (this runs before
- * mod_alias, whatever the load order).  A part of the location given back
- * to Apache ("SetHandler None": static files under an application mounted
- * at /) is mapped as usual. */
+/* Whether the URI is under a <Location> whose handlers are Python's, with
+ * mod_python as its content handler: such a request needs no file. */
+static int python_location(request_rec *r)
+{
+    return mp_dir_config_of(r)->location_handlers && set_handler_is_python(r);
+}
+
+/* For a Python <Location>: PythonTransHandler, then, if it declined, no
+ * URI-to-file mapping at all, Alias included, so this runs before
+ * mod_alias whatever the load order.  A part of the location given back
+ * to Apache ("SetHandler None": static files under an application
+ * mounted at /) is mapped as usual. */
+static int translate_location(request_rec *r)
+{
+    int status;
+    if (!python_location(r))
+        return DECLINED;
+    status = mp_run_phase(r, MP_PHASE_TRANS);
+    return status == DECLINED ? OK : status;
+}
+
+/* Any other URI: PythonTransHandler in its usual place among the
+ * translation hooks (after mod_alias on Debian, which loads it first). */
 static int translate_name(request_rec *r)
 {
-    int status = mp_run_phase(r, MP_PHASE_TRANS);
-    if (status == DECLINED && mp_dir_config_of(r)->location_handlers
-            && set_handler_is_python(r))
-        return OK;
-    return status;
+    return python_location(r) ? DECLINED : mp_run_phase(r, MP_PHASE_TRANS);
 }
 
 /* Directory-level PythonInitHandler, then PythonHeaderParserHandler. */
@@ -177,7 +190,8 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_process_connection(process_connection, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_read_request(post_read_request, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_translate_name(translate_name, NULL, alias_modules, APR_HOOK_MIDDLE);
+    ap_hook_translate_name(translate_location, NULL, alias_modules, APR_HOOK_MIDDLE);
+    ap_hook_translate_name(translate_name, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_header_parser(header_parser, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_access_checker(access_checker, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_user_id(check_user_id, NULL, auth_modules, APR_HOOK_MIDDLE);

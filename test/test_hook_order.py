@@ -117,3 +117,26 @@ def _load_alias_after_python(srv):
     lines.insert(python + 1, alias[0])
     with open(srv.conf_path, "w") as f:
         f.write("\n".join(lines) + "\n")
+
+
+GRABBER = code("""
+    def transhandler(req):
+        if req.args == "grab":
+            req.filename = req.document_root() + "/grabbed.txt"
+            return apache.OK
+        return apache.DECLINED
+""")
+
+
+def test_trans_handler_keeps_its_place_outside_locations(apache):
+    # Outside a Python <Location>, PythonTransHandler runs where it always
+    # did: with mod_alias loaded first (as on Debian), Alias wins
+    srv = apache(config="""
+PythonPath "sys.path + ['@DOCROOT@']"
+PythonTransHandler grabber
+Alias /al "@DOCROOT@/aliased"
+""", files={"grabber.py": GRABBER, "grabbed.txt": "GRABBED\n",
+            "aliased/a.txt": "ALIASED\n", "plain.txt": "PLAIN\n"})
+    assert srv.get("/al/a.txt?grab").text == "ALIASED\n"
+    assert srv.get("/plain.txt?grab").text == "GRABBED\n"
+    assert srv.get("/plain.txt").text == "PLAIN\n"

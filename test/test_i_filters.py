@@ -9,11 +9,13 @@ prefork and the event MPM.
 """
 
 import hashlib
+import os
 import random
+import time
 
 import pytest
 
-from helpers import Site
+from helpers import child_pids, Site
 
 SITE = Site(dir_directives="""SetHandler mod_python
 PythonDebug On
@@ -36,7 +38,11 @@ PythonInputFilter i_filters_once::idle MP_IN_IDLE
 PythonInputFilter i_filters_once::raise_at_once MP_IN_RAISE
 PythonInputFilter i_filters_once::read_then_raise MP_IN_READ_RAISE
 PythonInputFilter i_filters_once::disable_only MP_IN_DISABLE
-PythonInputFilter i_filters_once::drop_comments MP_IN_DROP""")
+PythonInputFilter i_filters_once::drop_comments MP_IN_DROP
+PythonInputFilter i_filters_once::close_at_once MP_IN_CLOSE
+PythonInputFilter i_filters_once::read_error_swallowed MP_IN_READ_ERROR
+PythonInputFilter i_filters_once::close_then_raise MP_IN_CLOSE_RAISE
+PythonOutputFilter i_filters_once::upper_and_close MP_OUT_CLOSE_EACH""")
 
 SITE.module("i_filters.py", """
     def upper(filter):
@@ -241,6 +247,32 @@ SITE.module("i_filters_once.py", """
     def disable_only(filter):
         filter.disable()
 
+    def close_at_once(filter):
+        filter.close()
+
+    def read_error_swallowed(filter):
+        # a filter that hides read errors: it must not be called forever
+        try:
+            s = filter.read()
+        except IOError:
+            return
+        if s is None:
+            filter.close()
+        else:
+            filter.write(s)
+
+    def close_then_raise(filter):
+        filter.write(filter.read(3))
+        filter.close()
+        raise ValueError("after close")
+
+    def upper_and_close(filter):
+        # closes at every call: nothing may follow the first close()
+        s = filter.read()
+        if s:
+            filter.write(s.upper())
+        filter.close()
+
     def drop_comments(filter):
         # One line per call; comment lines give nothing for that call.
         s = filter.readline()
@@ -269,6 +301,24 @@ SITE.handler("iecho", """
         req.write(req.read())
         return apache.OK
 """)
+
+SITE.handler("iecho_safe", """
+    def handler(req):
+        req.add_input_filter(req.args)
+        try:
+            body = req.read()
+        except OSError as exc:
+            body = ("read failed: %s" % exc).encode()
+        req.write(body)
+        return apache.OK
+""")
+
+SITE.handler("itwo_writes", """
+    def handler(req):
+        req.write("first ")
+        req.write("second")
+        return apache.OK
+""", directives="SetOutputFilter MP_OUT_CLOSE_EACH")
 
 SITE.handler("i221small", """
     import hashlib
@@ -556,3 +606,55 @@ def test_input_filter_that_skips_lines(site):
     r = site.post("/iecho.py?MP_IN_DROP", "a=1\n#comment\nb=2\n#x\nc=3\n",
                   timeout=10)
     assert (r.status, r.text) == (200, "a=1\nb=2\nc=3\n")
+
+
+def test_input_filter_closing_early_does_not_leave_the_body_as_a_request(site):
+    # what the filter did not read stays on the connection: it must not be
+    # parsed as the next request (keep-alive is dropped)
+    hidden = b"GET /i214.py HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    request = (b"POST /iecho.py?MP_IN_CLOSE HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+               b"Content-Length: %d\r\n\r\n" % len(hidden)) + hidden
+    data = site.raw(request, timeout=10)
+    assert data.count(b"HTTP/1.1 ") == 1, data
+
+
+def _child_cpu_seconds(site):
+    total = 0.0
+    for pid in child_pids(site.pid):
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def test_input_filter_hiding_a_read_error_is_not_called_forever(site):
+    # the client promises 100 bytes, sends 10 and goes: the read error ends
+    # the body for the reader instead of a busy loop over the filter
+    request = (b"POST /iecho_safe.py?MP_IN_READ_ERROR HTTP/1.1\r\n"
+               b"Host: 127.0.0.1\r\nContent-Length: 100\r\n\r\n0123456789")
+    site.raw(request, timeout=3, shutdown=True)
+    before = _child_cpu_seconds(site)
+    time.sleep(1.5)
+    assert _child_cpu_seconds(site) - before < 0.5
+    assert site.get("/i214.py").text == "TEST OK"
+
+
+def test_input_filter_closing_then_raising(site):
+    # nothing of the body may follow the end close() made
+    r = site.post("/iecho.py?MP_IN_CLOSE_RAISE", "abcdefgh", timeout=10)
+    assert (r.status, r.text) == (200, "abc")
+
+
+def test_output_filter_closing_at_every_call(site):
+    # what comes after the first close() is dropped, and the connection
+    # stays usable for the next request
+    conn = site.conn()
+    try:
+        first = conn.get("/itwo_writes.py")
+        second = conn.get("/itwo_writes.py")
+    finally:
+        conn.close()
+    assert first.text == second.text == "FIRST "

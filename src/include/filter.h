@@ -20,7 +20,7 @@ typedef struct {
     apr_bucket_brigade *pending; /* input produced beyond what was asked */
     apr_bucket_brigade *upstream; /* input fetched but not yet read */
     int eos_seen;               /* input: upstream ended */
-    int finished;               /* input: our output has ended */
+    int finished;               /* our output has ended (EOS sent) */
 } mp_filter_ctx;
 
 typedef struct {
@@ -37,6 +37,7 @@ typedef struct {
     int is_input, closed, eos_seen;
     int end_told;               /* a read returned None */
     int progressed;             /* input filters: fetched or read data */
+    int read_failed;            /* input filters: a fetch from upstream failed */
     int softspace;
 } mp_filter;
 

@@ -766,7 +766,7 @@ class CallBack:
     def _filter_failed(filter, prefix, debug):
         text = _log_failure(prefix, filter.req.server)
         try:
-            if debug:
+            if debug and not filter.closed:    # nothing may follow close()
                 filter.write(_error_page(prefix, text))
                 filter.flush()
         except Exception:
