@@ -350,16 +350,20 @@ def test_serve_opens_up_the_tree_but_not_links_or_secrets(serve, workdir):
     assert os.stat(env).st_mode & 0o777 == 0o600            # never served
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="the data directory is chowned as root")
-def test_serve_refuses_a_planted_data_link(workdir):
+@pytest.mark.parametrize("planted", ["data", "conf/httpd.conf", "logs"])
+def test_serve_refuses_planted_links_in_its_root(workdir, planted):
+    # the command writes, chmods and (as root) chowns its root's contents:
+    # a --root in a shared place must not make it touch a link's target
     root = os.path.join(workdir, "root")
     os.makedirs(os.path.join(root, "conf"))
-    target = os.path.join(workdir, "elsewhere")
-    os.makedirs(target)
-    os.symlink(target, os.path.join(root, "data"))
+    target = write(workdir, "elsewhere/victim", "precious\n")
+    os.symlink(target if planted.endswith(".conf") else os.path.dirname(target),
+               os.path.join(root, planted))
     write(workdir, "app.py", HANDLER)
     out = run_cli("serve", "app.py", "--root", root, "--port",
                   str(free_port()), cwd=workdir)
     assert out.returncode == 2
     assert "is a symbolic link" in out.stderr
-    assert os.stat(target).st_uid == 0
+    with open(target) as f:
+        assert f.read() == "precious\n"
+    assert os.stat(os.path.dirname(target)).st_uid == os.geteuid()

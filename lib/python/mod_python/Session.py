@@ -24,6 +24,7 @@ them when a process dies.  RedisSession locks live in Redis with an expiry.
 """
 
 import contextlib
+import hashlib
 import importlib
 import dbm as _dbm
 import os
@@ -191,7 +192,9 @@ class _RequestLock:
         self._original = _original_request(req)
         self._held = _held_locks(self._original)
         self._name = name
-        self._note = "mod_python.session_lock %r" % (name,)
+        # hashed: a Redis lock's name holds the server URL (and password)
+        self._note = "mod_python.session_lock " + hashlib.sha256(
+            repr(name).encode("utf-8")).hexdigest()[:32]
         self.token = None
 
     def acquire(self, blocking=True):
@@ -200,15 +203,28 @@ class _RequestLock:
             entry[0] += 1
         else:
             if self._note in self._original.notes:
-                raise RuntimeError("%r is held by this request in another "
-                                   "interpreter" % (self._name,))
-            token = self._take(blocking)
+                if not blocking:
+                    return False
+                raise RuntimeError("the session lock is held by this "
+                                   "request in another interpreter")
+            token = self._take_noted(blocking)
             if token is None:
                 return False
             entry = self._held[self._name] = [1, token]
-            self._original.notes[self._note] = "held"
         self.token = entry[1]
         return True
+
+    def _take_noted(self, blocking):
+        """_take(), with the note set while the lock is held."""
+        notes = self._original.notes
+        notes[self._note] = "held"
+        token = None
+        try:
+            token = self._take(blocking)
+        finally:
+            if token is None:
+                del notes[self._note]
+        return token
 
     def release(self):
         entry = self._held.get(self._name)

@@ -336,11 +336,22 @@ def _mime_types(root):
     return path
 
 
+_ROOT_DIRS = ("conf", "logs", "run", "data")
+
+
 def _make_root(opts):
+    """The server root and its directories.  None of them may be a
+    symbolic link: the command writes, chmods and (as root) chowns them,
+    and a --root in a shared place could have links planted in it."""
     root = os.path.abspath(opts.root or tempfile.mkdtemp(
         prefix="mod_python-serve-"))
-    for sub in ("conf", "logs", "run", "data"):
-        os.makedirs(os.path.join(root, sub), exist_ok=True)
+    for path in [root] + [os.path.join(root, sub) for sub in _ROOT_DIRS]:
+        if os.path.islink(path):
+            raise TargetError("%s is a symbolic link" % path)
+        os.makedirs(path, exist_ok=True)
+    conf = os.path.join(root, "conf", "httpd.conf")
+    if os.path.islink(conf):
+        raise TargetError("%s is a symbolic link" % conf)
     os.chmod(root, 0o755)
     return root
 
@@ -350,12 +361,11 @@ def _give_to_www_data(root):
     and data/, the directory applications may keep their files in."""
     if os.geteuid() != 0:
         return
+    import pwd
+    entry = pwd.getpwnam(SERVE_USER)
     for sub in ("logs", "run", "data"):
-        path = os.path.join(root, sub)
-        if os.path.islink(path):
-            # --root in a shared place: do not hand over a link's target
-            raise TargetError("%s is a symbolic link" % path)
-        shutil.chown(path, SERVE_USER, SERVE_USER)
+        os.chown(os.path.join(root, sub), entry.pw_uid, entry.pw_gid,
+                 follow_symlinks=False)
 
 
 def _readable_by_www_data(path):
