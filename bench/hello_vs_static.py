@@ -7,21 +7,6 @@ and the ratios.  Run after `make`:  python3 bench/hello_vs_static.py
 
 import wrk_bench
 
-HELLO = """\
-from mod_python import apache
-
-def handler(req):
-    req.content_type = "text/plain"
-    req.write("Hello, world\\n")
-    return apache.OK
-
-def buffered(req):
-    # No flush: Apache sends headers and body in one go, with a length.
-    req.content_type = "text/plain"
-    req.write("Hello, world\\n", 0)
-    return apache.OK
-"""
-
 CONFIG = """
 <Directory @DOCROOT@>
   Require all granted
@@ -43,7 +28,7 @@ PATHS = (("static", "/static.txt"), ("hello", "/hello.py"), ("buffered", "/buffe
 
 def main():
     args = wrk_bench.arg_parser(__doc__).parse_args()
-    files = {"hello.py": HELLO, "buffered.py": "", "static.txt": "Hello, world\n"}
+    files = {"hello.py": wrk_bench.HELLO_MODULE, "buffered.py": "", "static.txt": wrk_bench.HELLO_BODY}
     with wrk_bench.apache(CONFIG, files, args.mpm) as srv:
         results = {name: wrk_bench.measure(srv, path, args) for name, path in PATHS}
     wrk_bench.report(results)

@@ -13,15 +13,6 @@ def hello(req):
     return "Hello, world\\n"
 """
 
-HANDLER = """\
-from mod_python import apache
-
-def handler(req):
-    req.content_type = "text/plain"
-    req.write("Hello, world\\n", 0)
-    return apache.OK
-"""
-
 CONFIG = """
 <Directory @DOCROOT@>
   Require all granted
@@ -29,29 +20,29 @@ CONFIG = """
     SetHandler mod_python
     PythonHandler mod_python.publisher
   </Files>
-  <Files "handler.py">
+  <Files "hello.py">
     SetHandler mod_python
-    PythonHandler handler
+    PythonHandler hello::buffered
   </Files>
 </Directory>
 KeepAlive On
 MaxKeepAliveRequests 0
 """
 
-PATHS = (("static", "/static.txt"), ("handler", "/handler.py"),
+PATHS = (("static", "/static.txt"), ("handler", "/hello.py"),
          ("publisher", "/page.py/hello"))
 
 
 def check_bodies(srv):
     for name, path in PATHS:
         r = srv.get(path)
-        if (r.status, r.body) != (200, b"Hello, world\n"):
+        if (r.status, r.body) != (200, wrk_bench.HELLO_BODY.encode()):
             raise SystemExit("%s (%s) answered %r" % (name, path, r))
 
 
 def main():
     args = wrk_bench.arg_parser(__doc__).parse_args()
-    files = {"page.py": PAGE, "handler.py": HANDLER, "static.txt": "Hello, world\n"}
+    files = {"page.py": PAGE, "hello.py": wrk_bench.HELLO_MODULE, "static.txt": wrk_bench.HELLO_BODY}
     with wrk_bench.apache(CONFIG, files, args.mpm) as srv:
         check_bodies(srv)
         results = {name: wrk_bench.measure(srv, path, args) for name, path in PATHS}

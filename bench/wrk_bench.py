@@ -19,6 +19,24 @@ from helpers import ApacheServer  # noqa: E402
 WARMUP_SECONDS = 2
 BASELINE = "static"
 
+# The hello handler the scripts compare with: hello.py, flushing at once
+# (handler) or leaving the body buffered in Apache (buffered).
+HELLO_BODY = "Hello, world\n"
+HELLO_MODULE = """\
+from mod_python import apache
+
+def handler(req):
+    req.content_type = "text/plain"
+    req.write("Hello, world\\n")
+    return apache.OK
+
+def buffered(req):
+    # No flush: Apache sends headers and body in one go, with a length.
+    req.content_type = "text/plain"
+    req.write("Hello, world\\n", 0)
+    return apache.OK
+"""
+
 
 def arg_parser(doc):
     """The options every script takes; a script may add its own."""

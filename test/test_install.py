@@ -10,7 +10,7 @@ import tempfile
 import pytest
 
 from conftest import LIBDIR, REPO
-from helpers import code
+from helpers import child_pids, code, mapped_files
 
 BUILD = runpy.run_path(os.path.join(LIBDIR, "mod_python", "version.py"))
 
@@ -41,7 +41,7 @@ def test_make_install_into_destdir_serves_hello(world_readable_dir, apache):
         assert os.path.isfile(os.path.join(package, "mod_python", name)), name
     subprocess.run(["chmod", "-R", "a+rX", world_readable_dir], check=True)
 
-    srv = apache(start=False, site_dirs=package, files={"hello.py": code("""
+    srv = apache(module_so=so, site_dirs=package, files={"hello.py": code("""
         def handler(req):
             req.write("Hello from " + apache.__file__)
             return apache.OK
@@ -51,12 +51,9 @@ def test_make_install_into_destdir_serves_hello(world_readable_dir, apache):
   PythonHandler hello
 </Directory>
 """)
-    with open(srv.conf_path) as f:
-        conf = f.read().replace(os.path.join(REPO, "src", "mod_python.so"), so)
-    with open(srv.conf_path, "w") as f:
-        f.write(conf)
-    srv.start()
     r = srv.get("/hello.py")
     assert r.status == 200, r.text
+    # the children run the module that was installed, not the build tree's
+    assert so in mapped_files(child_pids(srv.pid)[0])
     assert r.text == "Hello from %s/mod_python/apache.py" % package
     assert "mod_python version mismatch" not in srv.error_log()

@@ -15,7 +15,7 @@ import tempfile
 import pytest
 
 from conftest import LIBDIR, REPO
-from helpers import ServeCommand, code, process_gone
+from helpers import ServeCommand, child_pids, code, mapped_files, process_gone
 
 BUILD = runpy.run_path(os.path.join(LIBDIR, "mod_python", "version.py"))
 MODS_AVAILABLE = "/etc/apache2/mods-available"
@@ -91,16 +91,22 @@ def _make_venv(path):
                     % (SYSTEM_PYTHON, p.stderr.strip()[-300:]))
 
 
-def test_pip_install_into_venv_serves_hello(world_readable_dir, apache):
-    # (fixture order: Apache stops before the venv goes)
-    src = os.path.join(world_readable_dir, "src")
-    venv = os.path.join(world_readable_dir, "venv")
+def _source_and_venv(top):
+    """A fresh copy of the source tree and an empty virtualenv under top:
+    (source dir, venv dir, the venv's python, an environment for it)."""
+    src = os.path.join(top, "src")
+    venv = os.path.join(top, "venv")
     _source_copy(src)
     _make_venv(venv)
-    vpython = os.path.join(venv, "bin", "python")
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("PYTHON") and k != "VIRTUAL_ENV"}
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    return src, venv, os.path.join(venv, "bin", "python"), env
+
+
+def test_pip_install_into_venv_serves_hello(world_readable_dir, apache):
+    # (fixture order: Apache stops before the venv goes)
+    src, venv, vpython, env = _source_and_venv(world_readable_dir)
     p = subprocess.run([vpython, "-m", "pip", "install", "-q", src], env=env,
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-5000:]
@@ -130,7 +136,7 @@ def test_pip_install_into_venv_serves_hello(world_readable_dir, apache):
     assert not os.path.exists(os.path.join(src, "configure"))
     subprocess.run(["chmod", "-R", "a+rX", world_readable_dir], check=True)
 
-    srv = apache(start=False, site_dirs=site, files={"hello.py": code("""
+    srv = apache(module_so=so, site_dirs=site, files={"hello.py": code("""
         import mod_python, sys
         def handler(req):
             req.write("Hello|%s|%s" % (mod_python.__file__, sys.executable))
@@ -141,15 +147,10 @@ def test_pip_install_into_venv_serves_hello(world_readable_dir, apache):
   PythonHandler hello
 </Directory>
 """)
-    with open(srv.conf_path) as f:
-        conf = f.read()
-    assert os.path.join(REPO, "src", "mod_python.so") in conf
-    conf = conf.replace(os.path.join(REPO, "src", "mod_python.so"), so)
-    with open(srv.conf_path, "w") as f:
-        f.write(conf)
-    srv.start()
     r = srv.get("/hello.py")
     assert r.status == 200, r.text
+    # the children run the module that was installed, not the build tree's
+    assert so in mapped_files(child_pids(srv.pid)[0])
     hello, init, executable = r.text.split("|")
     assert hello == "Hello"
     assert init == os.path.join(pkg, "__init__.py")
@@ -177,14 +178,7 @@ def test_pip_install_into_venv_serves_hello(world_readable_dir, apache):
 def test_sdist_carries_configure_and_installs(world_readable_dir):
     """An sdist (made from a clean source tree) has ./configure and no
     build products, and pip builds the module from it."""
-    src = os.path.join(world_readable_dir, "src")
-    venv = os.path.join(world_readable_dir, "venv")
-    _source_copy(src)
-    _make_venv(venv)
-    vpython = os.path.join(venv, "bin", "python")
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("PYTHON") and k != "VIRTUAL_ENV"}
-    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    src, venv, vpython, env = _source_and_venv(world_readable_dir)
     dist = os.path.join(world_readable_dir, "dist")
     p = subprocess.run([vpython, "setup.py", "-q", "sdist", "-d", dist],
                        cwd=src, env=env, capture_output=True, text=True,
