@@ -39,12 +39,10 @@ PyObject *mp_request_new(request_rec *r, mp_interp *interp)
     return (PyObject *)self;
 }
 
-void mp_request_invalidate(mp_request *self)
+/* The member objects; they refer back to the request (tables keep their
+ * owner alive). */
+static void clear_members(mp_request *self)
 {
-    self->rec = NULL;
-    if (self->connection)
-        mp_conn_invalidate((mp_conn *)self->connection);
-    /* These refer back to the request (tables keep their owner alive). */
     Py_CLEAR(self->headers_in);
     Py_CLEAR(self->headers_out);
     Py_CLEAR(self->err_headers_out);
@@ -53,6 +51,14 @@ void mp_request_invalidate(mp_request *self)
     Py_CLEAR(self->connection);
     Py_CLEAR(self->hlist);
     Py_CLEAR(self->cleanups);
+}
+
+void mp_request_invalidate(mp_request *self)
+{
+    self->rec = NULL;
+    if (self->connection)
+        mp_conn_invalidate((mp_conn *)self->connection);
+    clear_members(self);
 }
 
 static int req_traverse(mp_request *self, visitproc visit, void *arg)
@@ -72,14 +78,7 @@ static int req_traverse(mp_request *self, visitproc visit, void *arg)
 static int req_clear(mp_request *self)
 {
     Py_CLEAR(self->dict);
-    Py_CLEAR(self->headers_in);
-    Py_CLEAR(self->headers_out);
-    Py_CLEAR(self->err_headers_out);
-    Py_CLEAR(self->subprocess_env);
-    Py_CLEAR(self->notes);
-    Py_CLEAR(self->connection);
-    Py_CLEAR(self->hlist);
-    Py_CLEAR(self->cleanups);
+    clear_members(self);
     return 0;
 }
 
