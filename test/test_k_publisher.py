@@ -180,6 +180,27 @@ def test_query_arguments(site):
     assert site.get("/hello.py/say").text == "I am saying NOTHING"
 
 
+page("early.py", """
+    def fields(req, spam=None):
+        return "spam=%s" % spam
+""")
+page("early_fixup.py", """
+    from mod_python import apache, util
+
+    def fixuphandler(req):
+        # an earlier phase reads the form, as 3.5 code often did
+        req.form = util.FieldStorage(req, keep_blank_values=1)
+        return apache.OK
+""")
+SITE.files_section("early.py", "PythonFixupHandler early_fixup")
+
+
+def test_form_of_an_earlier_phase_is_used(site):
+    # K-249: the body can be read once; the publisher takes req.form
+    r = site.post("/early.py/fields", "spam=1")
+    assert (r.status, r.text) == (200, "spam=1")
+
+
 def test_post_fields(site):
     # K-249
     r = site.post("/form.py/fields", "spam=1&eggs=2&ham=3")

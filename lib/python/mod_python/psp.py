@@ -372,7 +372,7 @@ class PSP:
         scope.update(req=req, __file__=req.filename, psp=interface,
                      session=getattr(req, "session", None), form=None)
         if "form" in names and "form" not in self.vars and "form" not in vars:
-            scope["form"] = _form(req)
+            scope["form"] = util.request_form(req)
         scope.update(self.vars)
         scope.update(vars)
         return scope
@@ -421,13 +421,6 @@ def _save_session(req):
     session = getattr(req, "session", None)
     if session is not None:
         session.save()
-
-
-def _form(req):
-    form = getattr(req, "form", None)
-    if form is None:
-        form = req.form = util.FieldStorage(req, keep_blank_values=1)
-    return form
 
 
 def _code_view_of_file(req, path):
@@ -479,7 +472,7 @@ class PSPInterface:
 
     def apply_data(self, object):
         """Call `object` with the form fields it takes (and req)."""
-        return util.apply_fs_data(object, _form(self.req), req=self.req)
+        return util.apply_fs_data(object, util.request_form(self.req), req=self.req)
 
     def redirect(self, location, permanent=0):
         """Redirect (before any output) and end the request."""

@@ -440,7 +440,7 @@ def _publish(req, obj):
             raise RuntimeError("publisher: more than %d callables returned "
                                "in a row" % _MAX_CALLS)
         if form is None:
-            form = req.form = util.FieldStorage(req, keep_blank_values=1)
+            form = util.request_form(req)
         obj = util.apply_fs_data(obj, form, req=req)
     if obj is None:
         return False

@@ -21,8 +21,7 @@ LOG_LINES = 100
 
 
 def handler(req):
-    req.form = util.FieldStorage(req)
-    if req.form.getfirst("view_log"):
+    if util.request_form(req).getfirst("view_log"):
         return _show_error_log(req)
     req.add_common_vars()
     req.content_type = "text/html; charset=utf-8"

@@ -905,6 +905,16 @@ def _body_was_read(req, length):
     return True
 
 
+def request_form(req):
+    """req.form, the request's FieldStorage (blank values kept), made on
+    first use: the body can be read only once, so the publisher, PSP and
+    handlers of earlier phases share it."""
+    form = getattr(req, "form", None)
+    if form is None:
+        form = req.form = FieldStorage(req, keep_blank_values=1)
+    return form
+
+
 # ---------------------------------------------------------------------------
 # apply_fs_data
 # ---------------------------------------------------------------------------
