@@ -327,7 +327,10 @@ def test_make_filesession_dirs(tmp_path):
     ({"mod_python.file_session.verify_session_timeout": "FALSE"}, True, False),
     ({"session_fast_cleanup": "0", "session_verify_cleanup": "yes"}, False, True),
     ({"session_fast_cleanup": "0",
-      "mod_python.file_session.enable_fast_cleanup": "true"}, True, True)])
+      "mod_python.file_session.enable_fast_cleanup": "true"}, True, True),
+    # PythonOption words, as for the cookie options
+    ({"mod_python.file_session.enable_fast_cleanup": "Off",
+      "mod_python.file_session.verify_session_timeout": "on"}, False, True)])
 def test_file_session_cleanup_flags(tmp_path, options, fast, verify):
     s = Session.FileSession(file_request(tmp_path, **options))
     assert (s._fast_cleanup, s._verify_cleanup) == (fast, verify)

@@ -120,7 +120,7 @@ def _int_option(req, default, *keys):
 
 def _bool_option(req, default, *keys):
     value = _option(req, *keys)
-    return default if value is None else true_or_false(value)
+    return default if value is None else _on_off(value, keys[0])
 
 
 def _new_sid():
