@@ -14,14 +14,11 @@ Each entry has its own lock, so one name is built by one thread at a time
 while other names are served meanwhile.  Importable outside httpd.
 """
 
-import email.utils
 import os
 import re
 import threading
 import time
 import types
-import urllib.error
-import urllib.request
 import weakref
 from collections import OrderedDict
 from importlib.util import decode_source
@@ -283,6 +280,7 @@ def _expiry(headers, now):
             return now + int(value.strip())
     expires = headers.get("Expires")
     if expires:
+        import email.utils   # here: only HTTP caches need it
         try:
             return email.utils.parsedate_to_datetime(expires).timestamp()
         except (TypeError, ValueError, IndexError, OverflowError):
@@ -298,6 +296,10 @@ class HTTPCache(Cache):
     timeout = 30
 
     def check(self, key, name, entry):
+        # imported here: urllib brings in ssl and http.client, an import
+        # cost every interpreter using the publisher would pay otherwise
+        import urllib.error
+        import urllib.request
         cached = entry.get_value() is not NOT_INITIALIZED
         if cached and time.time() < getattr(entry, "expires", 0):
             return None

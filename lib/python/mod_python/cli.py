@@ -236,8 +236,9 @@ def _builtin_modules():
 
 
 def _module_dir():
+    # (LIBEXECDIR is the package's own directory after a pip install)
     debian = "/usr/lib/apache2/modules"
-    return debian if os.path.isdir(debian) else mpversion.LIBEXECDIR
+    return debian if os.path.isdir(debian) else mpversion.APACHE_LIBEXECDIR
 
 
 def _load_lines(mpm):

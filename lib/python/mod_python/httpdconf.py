@@ -304,12 +304,11 @@ def _module_lines(libexecdir):
 
 def _python_lines(pythonhandler, pythonpath, pythonoptions, mp_comments):
     from mod_python import installation
-    lines = [LoadModule("python_module %s"
-                        % quote_if_space(installation.module_so()))]
-    if installation.site_dirs_needed():
-        # a virtualenv or source tree the embedded Python does not search
-        lines.append(PythonOption('mod_python.site_dirs "%s"'
-                                  % installation.SITE_DIR))
+    # what `mod_python module-config` prints: this build's module, and the
+    # package's directory when the embedded Python would not find it
+    known = {"LoadModule": LoadModule, "PythonOption": PythonOption}
+    lines = [known[name](value) for name, value in
+             (line.split(None, 1) for line in installation.module_config_lines())]
     lines += [SetHandler("mod_python"),
               Comment("PythonDebug On"),
               PythonHandler(pythonhandler)]
@@ -326,10 +325,8 @@ def _basic_config(server_root, listen, conf, logs, htdocs, pythonhandler,
     """The Container that write_basic_config saves as a script."""
     # A pip install puts mod_python.so in the package; Apache's own modules
     # stay where apxs says.
-    libexecdir = getattr(mod_python.version, "APACHE_LIBEXECDIR",
-                         mod_python.version.LIBEXECDIR)
     return Container(*(
-        _module_lines(libexecdir)
+        _module_lines(mod_python.version.APACHE_LIBEXECDIR)
         + [ServerRoot(quote_if_space(server_root)),
            Container(MaxConnectionsPerChild("65536"),
                      only_if="%s == '2.4'" % _HTTPD_VERSION),

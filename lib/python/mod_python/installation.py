@@ -42,11 +42,9 @@ def site_dirs_needed():
 
 
 def module_config_lines():
-    lines = ["LoadModule python_module %s" % _quote(module_so())]
+    """The configuration lines that load this mod_python into Apache."""
+    from mod_python.httpdconf import quote_if_space
+    lines = ["LoadModule python_module %s" % quote_if_space(module_so())]
     if site_dirs_needed():
         lines.append('PythonOption mod_python.site_dirs "%s"' % SITE_DIR)
     return lines
-
-
-def _quote(path):
-    return '"%s"' % path if " " in path else path

@@ -30,7 +30,7 @@ def handler(req):
     try:
         _serve(req, app, env)
     finally:
-        _end_request(req, env)
+        _end_request(env)
     return apache.OK
 
 
@@ -122,6 +122,11 @@ def _native(text):
     return text.encode("utf-8", "surrogateescape").decode("latin-1")
 
 
+# The MPM does not change in a process.
+_MPM_THREADED = bool(apache.mpm_query(apache.AP_MPMQ_IS_THREADED))
+_MPM_FORKED = bool(apache.mpm_query(apache.AP_MPMQ_IS_FORKED))
+
+
 def _wsgi_keys(req, env):
     https = (req.is_https()
              or env.get("HTTPS", "off").lower() not in ("off", ""))
@@ -130,13 +135,13 @@ def _wsgi_keys(req, env):
         "wsgi.url_scheme": "https" if https else "http",
         "wsgi.input": req,  # the request object reads the body
         "wsgi.errors": sys.stderr,
-        "wsgi.multithread": bool(apache.mpm_query(apache.AP_MPMQ_IS_THREADED)),
-        "wsgi.multiprocess": bool(apache.mpm_query(apache.AP_MPMQ_IS_FORKED)),
+        "wsgi.multithread": _MPM_THREADED,
+        "wsgi.multiprocess": _MPM_FORKED,
         "wsgi.run_once": False,
     }
 
 
-def _end_request(req, env):
+def _end_request(env):
     errors = env.get("wsgi.errors")
     try:
         errors.flush()  # so the log has what the application wrote
