@@ -125,18 +125,19 @@ static PyObject *apache_stat(PyObject *m, PyObject *args)
  * Callbacks at child shutdown, kept by the interpreter they belong to
  */
 
-static PyObject *apache_register_cleanup(PyObject *m, PyObject *args)
+PyObject *mp_register_child_cleanup(PyObject *callable, PyObject *data,
+                                    PyObject *server)
 {
-    const char *interpreter;
-    PyObject *server, *callable, *data = Py_None, *entry;
-    mp_interp *in = mp_interp_current();
+    mp_interp *in = mp_interp_running();
+    PyObject *entry;
     int rc;
 
-    if (!PyArg_ParseTuple(args, "sOO|O:register_cleanup", &interpreter, &server,
-                          &callable, &data))
-        return NULL;
     if (!PyCallable_Check(callable)) {
         PyErr_SetString(PyExc_ValueError, "cleanup must be callable");
+        return NULL;
+    }
+    if (!in) {
+        PyErr_SetString(PyExc_RuntimeError, "no mod_python interpreter runs this code");
         return NULL;
     }
     if (!in->child_cleanups && !(in->child_cleanups = PyList_New(0)))
@@ -147,6 +148,19 @@ static PyObject *apache_register_cleanup(PyObject *m, PyObject *args)
     if (rc < 0)
         return NULL;
     Py_RETURN_NONE;
+}
+
+/* _apache.register_cleanup(interpreter, server, callable, data=None): the
+ * interpreter argument is 3.5's; the running interpreter keeps the entry. */
+static PyObject *apache_register_cleanup(PyObject *m, PyObject *args)
+{
+    const char *interpreter;
+    PyObject *server, *callable, *data = Py_None;
+
+    if (!PyArg_ParseTuple(args, "sOO|O:register_cleanup", &interpreter, &server,
+                          &callable, &data))
+        return NULL;
+    return mp_register_child_cleanup(callable, data, server);
 }
 
 static PyMethodDef apache_functions[] = {

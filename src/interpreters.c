@@ -227,6 +227,24 @@ mp_interp *mp_interp_current(void)
     return in;
 }
 
+mp_interp *mp_interp_running(void)
+{
+    mp_interp *in = mp_interp_current(), *found = NULL;
+    PyInterpreterState *state;
+    apr_hash_index_t *hi;
+
+    if (in)
+        return in;
+    /* A thread Python code started itself: find its interpreter. */
+    state = PyInterpreterState_Get();
+    apr_thread_mutex_lock(interps_lock);
+    for (hi = apr_hash_first(NULL, interps); hi && !found; hi = apr_hash_next(hi))
+        if (((mp_interp *)apr_hash_this_val(hi))->state == state)
+            found = apr_hash_this_val(hi);
+    apr_thread_mutex_unlock(interps_lock);
+    return found;
+}
+
 /* Creates a sub-interpreter; called with interps_lock held, GIL not held. */
 static mp_interp *create_interpreter(const char *name)
 {

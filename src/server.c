@@ -1,5 +1,6 @@
 /* mp_server: the server_rec of a (virtual) server. */
 #include "server.h"
+#include "apachemodule.h"
 #include "config.h"
 #include "convert.h"
 #include "interpreters.h"
@@ -55,7 +56,7 @@ static PyObject *server_log_error(mp_server *self, PyObject *args)
 
 static PyObject *server_register_cleanup(mp_server *self, PyObject *args)
 {
-    PyObject *req, *callable, *data = Py_None, *apache, *result;
+    PyObject *req, *callable, *data = Py_None;
     if (!PyArg_ParseTuple(args, "OO|O:register_cleanup", &req, &callable, &data))
         return NULL;
     if (strcmp(Py_TYPE(req)->tp_name, "mp_request")) {
@@ -66,12 +67,7 @@ static PyObject *server_register_cleanup(mp_server *self, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "second argument must be a callable object");
         return NULL;
     }
-    if (!(apache = PyImport_ImportModule("_apache")))
-        return NULL;
-    result = PyObject_CallMethod(apache, "register_cleanup", "sOOO",
-                                 mp_interp_current()->name, self, callable, data);
-    Py_DECREF(apache);
-    return result;
+    return mp_register_child_cleanup(callable, data, (PyObject *)self);
 }
 
 static PyMethodDef server_methods[] = {

@@ -30,7 +30,13 @@ CLEANUP_SITE.handler("e118", """
                          apache.APLOG_NOTICE)
 
     def handler(req):
+        import threading
         apache.register_cleanup(cleanup, "e118data")
+        # from a thread Python code started itself (no mod_python state)
+        worker = threading.Thread(
+            target=lambda: apache.register_cleanup(cleanup, "e118thread"))
+        worker.start()
+        worker.join()
         return reply(req, {"pid": os.getpid(),
                            "not_callable": capture(lambda: apache.register_cleanup(123))})
 """)
@@ -67,7 +73,8 @@ def test_apache_register_cleanup_at_child_exit(stopped_cleanup_site):
     replies, log = stopped_cleanup_site
     d = replies["e118"]
     assert "e118 child cleanup ran with e118data pid %d" % d["pid"] in log, log
-    assert log.count("e118 child cleanup ran") == 1, log
+    assert "e118 child cleanup ran with e118thread pid %d" % d["pid"] in log, log
+    assert log.count("e118 child cleanup ran") == 2, log
     assert d["not_callable"].startswith("EXC:ValueError:"), d
 
 

@@ -6,4 +6,9 @@
 
 PyObject *mp_init_apache_module(void);
 
+/* Keeps callable(data) for child exit in the running interpreter (the
+ * server is passed to the logging of its errors). */
+PyObject *mp_register_child_cleanup(PyObject *callable, PyObject *data,
+                                    PyObject *server);
+
 #endif

@@ -28,6 +28,10 @@ void mp_interp_release(mp_interp *interp);
 /* The interpreter whose GIL this thread holds (NULL outside Python). */
 mp_interp *mp_interp_current(void);
 
+/* The interpreter of the running Python code (GIL held), also on threads
+ * Python code started itself, where mp_interp_current() is NULL. */
+mp_interp *mp_interp_running(void);
+
 /* Forgets/restores which interpreter this thread is in, around a
  * stretch without the GIL (see MP_BEGIN_ALLOW_THREADS). */
 mp_interp *mp_interp_suspend(void);
