@@ -25,10 +25,26 @@ static mp_filter_ctx *filter_ctx(ap_filter_t *f, int is_input)
                        f->frec->name, APR_HASH_KEY_STRING);
     if (!reg)
         return NULL;
-    ctx = apr_pcalloc(f->r->pool, sizeof(*ctx));
-    ctx->reg = reg;
-    ctx->name = f->frec->name;
+    ctx = mp_filter_ctx_make(f->r, reg, f->frec->name, is_input);
     f->ctx = ctx;
+    return ctx;
+}
+
+mp_filter_ctx *mp_filter_ctx_make(request_rec *r, const mp_handler *reg,
+                                  const char *name, int is_input)
+{
+    apr_bucket_alloc_t *ba = r->connection->bucket_alloc;
+    mp_filter_ctx *ctx = apr_pcalloc(r->pool, sizeof(*ctx));
+
+    ctx->reg = reg;
+    ctx->name = name;
+    /* made once: a filter runs once per brigade, and memory taken from
+     * the request pool per call would only come back with the request */
+    ctx->out = apr_brigade_create(r->pool, ba);
+    if (is_input) {
+        ctx->pending = apr_brigade_create(r->pool, ba);
+        ctx->upstream = apr_brigade_create(r->pool, ba);
+    }
     return ctx;
 }
 
@@ -49,7 +65,11 @@ static int run_python(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigade *bb
                       mp_filter_outcome *outcome)
 {
     request_rec *r = f->r;
-    mp_interp *in = mp_interp_acquire(mp_interpreter_name(r, mp_dir_config_of(r), ctx->reg));
+    mp_interp *in;
+
+    if (!ctx->interpreter)      /* once: the rules may allocate, or match */
+        ctx->interpreter = mp_interpreter_name(r, mp_dir_config_of(r), ctx->reg);
+    in = mp_interp_acquire(ctx->interpreter);
     mp_filter *filter;
     PyObject *result = NULL;
 
@@ -109,7 +129,7 @@ static apr_status_t output_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         apr_brigade_cleanup(bb);
         return APR_SUCCESS;
     }
-    out = apr_brigade_create(f->r->pool, f->c->bucket_alloc);
+    out = ctx->out;
     if (run_python(f, ctx, bb, out, 0, AP_MODE_READBYTES, APR_BLOCK_READ, 0, &done) < 0)
         ctx->disabled = 1;
     if (done.closed) {
@@ -125,7 +145,7 @@ static apr_status_t output_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     }
     apr_brigade_cleanup(bb);
     rc = APR_BRIGADE_EMPTY(out) ? APR_SUCCESS : ap_pass_brigade(f->next, out);
-    apr_brigade_destroy(out);
+    apr_brigade_cleanup(out);
     return rc;
 }
 
@@ -159,8 +179,6 @@ static void set_aside(apr_bucket_brigade *bb, apr_pool_t *p)
 /* Keeps produced buckets for later calls. */
 static void keep_pending(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigade *produced)
 {
-    if (!ctx->pending)
-        ctx->pending = apr_brigade_create(f->r->pool, f->c->bucket_alloc);
     set_aside(produced, f->r->pool);
     APR_BRIGADE_CONCAT(ctx->pending, produced);
 }
@@ -247,7 +265,7 @@ static apr_status_t input_filter(ap_filter_t *f, apr_bucket_brigade *bb,
     /* Only plain reads can be filtered; INIT, EXHAUSTIVE, SPECULATIVE pass. */
     if (mode != AP_MODE_READBYTES && mode != AP_MODE_GETLINE)
         return ap_get_brigade(f->next, bb, mode, block, readbytes);
-    if (ctx->pending && !APR_BRIGADE_EMPTY(ctx->pending))
+    if (!APR_BRIGADE_EMPTY(ctx->pending))
         return deliver(ctx, bb, mode, block, readbytes);
     if (ctx->disabled)
         return ap_get_brigade(f->next, bb, mode, block, readbytes);
@@ -256,19 +274,17 @@ static apr_status_t input_filter(ap_filter_t *f, apr_bucket_brigade *bb,
         APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(f->c->bucket_alloc));
         return APR_SUCCESS;
     }
-    /* What the callable fetched but did not read is there for its next call. */
-    if (!ctx->upstream)
-        ctx->upstream = apr_brigade_create(f->r->pool, f->c->bucket_alloc);
-    produced = apr_brigade_create(f->r->pool, f->c->bucket_alloc);
+    /* (What the callable fetched but did not read, ctx->upstream, is
+     * there for its next call.) */
+    produced = ctx->out;
     rv = run_input(f, ctx, produced, mode, block, readbytes);
     if (rv != APR_SUCCESS || APR_BRIGADE_EMPTY(produced)) {
-        apr_brigade_destroy(produced);
+        apr_brigade_cleanup(produced);
         if (rv == APR_SUCCESS && ctx->disabled)
             rv = ap_get_brigade(f->next, bb, mode, block, readbytes);
         return rv;
     }
     keep_pending(f, ctx, produced);
-    apr_brigade_destroy(produced);
     return deliver(ctx, bb, mode, block, readbytes);
 }
 

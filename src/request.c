@@ -300,9 +300,7 @@ static PyObject *add_filter(mp_request *self, PyObject *args, int input)
     reg = apr_hash_get(input ? ctx->input_filters : ctx->output_filters, name,
                        APR_HASH_KEY_STRING);
     if (reg) {
-        fctx = apr_pcalloc(r->pool, sizeof(*fctx));
-        fctx->reg = reg;
-        fctx->name = "mod_python";
+        fctx = mp_filter_ctx_make(r, reg, "mod_python", input);
         name = MP_REQUEST_FILTER;
     }
     if (input)

@@ -16,7 +16,9 @@
 typedef struct {
     const mp_handler *reg;      /* handler string and directory */
     const char *name;           /* what filter.name reports */
+    const char *interpreter;    /* where it runs, worked out on first use */
     int disabled;               /* pass-through from now on */
+    apr_bucket_brigade *out;    /* what one call of the callable writes */
     apr_bucket_brigade *pending; /* input produced beyond what was asked */
     apr_bucket_brigade *upstream; /* input fetched but not yet read */
     int eos_seen;               /* input: upstream ended */
@@ -42,6 +44,10 @@ typedef struct {
 } mp_filter;
 
 extern PyTypeObject mp_filter_type;
+
+/* The state of a filter registered as `reg`, for request r. */
+mp_filter_ctx *mp_filter_ctx_make(request_rec *r, const mp_handler *reg,
+                                  const char *name, int is_input);
 
 /* Registers the Apache filter that runs a PythonInputFilter or
  * PythonOutputFilter of that name (config time). */
