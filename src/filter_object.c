@@ -33,7 +33,11 @@ PyObject *mp_filter_object(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigad
 
 void mp_filter_invalidate(mp_filter *self)
 {
+    /* ctx lives in the request's pool; the request may hold this object
+     * (filter.req.f = filter), a cycle the collector cannot see */
     self->f = NULL;
+    self->ctx = NULL;
+    Py_CLEAR(self->req);
 }
 
 static void filter_dealloc(mp_filter *self)
@@ -42,16 +46,22 @@ static void filter_dealloc(mp_filter *self)
     PyObject_Free(self);
 }
 
-/* The live filter, or NULL with an exception set. */
-static ap_filter_t *usable(mp_filter *self)
+/* The filter during its invocation, or NULL with RuntimeError. */
+static ap_filter_t *live(mp_filter *self)
 {
     if (!self->f)
         PyErr_SetString(PyExc_RuntimeError, "filter used after its invocation ended");
-    else if (self->closed)
+    return self->f;
+}
+
+/* The live filter if it is not closed, or NULL with an exception set. */
+static ap_filter_t *usable(mp_filter *self)
+{
+    if (live(self) && self->closed) {
         PyErr_SetString(PyExc_ValueError, "I/O operation on closed filter");
-    else
-        return self->f;
-    return NULL;
+        return NULL;
+    }
+    return self->f;
 }
 
 /* Passes bb_out to the next output filter (without the GIL). */
@@ -308,16 +318,23 @@ static PyMethodDef filter_methods[] = {
 
 static PyObject *get_closed(PyObject *o, void *c) { return PyLong_FromLong(F(o)->closed); }
 static PyObject *get_is_input(PyObject *o, void *c) { return PyLong_FromLong(F(o)->is_input); }
-static PyObject *get_req(PyObject *o, void *c) { return Py_NewRef(F(o)->req); }
+static PyObject *get_req(PyObject *o, void *c)
+{
+    return live(F(o)) ? Py_NewRef(F(o)->req) : NULL;
+}
 static PyObject *get_name(PyObject *o, void *c) { return PyUnicode_FromString(F(o)->name); }
 static PyObject *get_handler(PyObject *o, void *c)
 {
+    if (!live(F(o)))
+        return NULL;
     return F(o)->ctx ? PyUnicode_FromString(F(o)->ctx->reg->handler) : Py_NewRef(Py_None);
 }
 static PyObject *get_dir(PyObject *o, void *c)
 {
-    const char *dir = F(o)->ctx && F(o)->f
-                      ? mp_handler_directory(F(o)->ctx->reg, F(o)->f->r) : NULL;
+    const char *dir;
+    if (!live(F(o)))
+        return NULL;
+    dir = F(o)->ctx ? mp_handler_directory(F(o)->ctx->reg, F(o)->f->r) : NULL;
     return dir ? PyUnicode_FromString(dir) : Py_NewRef(Py_None);
 }
 static PyObject *get_softspace(PyObject *o, void *c) { return PyLong_FromLong(F(o)->softspace); }
