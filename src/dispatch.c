@@ -165,7 +165,7 @@ int mp_run_connection_handler(conn_rec *c)
     if (conn)
         conn->hlist = mp_hlist_new((PyObject *)conn, NULL, list, NULL);
     if (conn && conn->hlist)
-        status = status_of(PyObject_CallMethod(in->callback, "ConnectionDispatch", "O", conn),
+        status = status_of(PyObject_CallOneArg(in->connection_dispatch, (PyObject *)conn),
                            c->base_server, "PythonConnectionHandler");
     else
         mp_log_python_error(c->base_server, "PythonConnectionHandler");

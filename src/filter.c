@@ -86,7 +86,7 @@ static int run_python(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigade *bb
         filter->readbytes = readbytes;
         if (is_input)
             filter->eos_seen = ctx->eos_seen;
-        result = PyObject_CallMethod(in->callback, "FilterDispatch", "O", filter);
+        result = PyObject_CallOneArg(in->filter_dispatch, (PyObject *)filter);
         outcome->eos_seen = filter->eos_seen;
         outcome->end_told = filter->end_told;
         outcome->closed = filter->closed;

@@ -133,10 +133,15 @@ static int set_up_interpreter(mp_interp *in)
                           : NULL;
     Py_DECREF(apache);
     Py_XDECREF(server);
-    if (in->callback)
-        in->handler_dispatch = PyObject_GetAttrString(in->callback,
-                                                      "HandlerDispatch");
-    if (!in->handler_dispatch) {
+    if (in->callback) {
+        in->handler_dispatch = PyObject_GetAttrString(in->callback, "HandlerDispatch");
+        in->filter_dispatch = PyObject_GetAttrString(in->callback, "FilterDispatch");
+        in->include_dispatch = PyObject_GetAttrString(in->callback, "IncludeDispatch");
+        in->connection_dispatch = PyObject_GetAttrString(in->callback,
+                                                         "ConnectionDispatch");
+    }
+    if (!in->handler_dispatch || !in->filter_dispatch || !in->include_dispatch
+            || !in->connection_dispatch) {
         mp_log_python_error(main_server, "mod_python.apache.init() failed");
         Py_CLEAR(in->callback);
         return -1;

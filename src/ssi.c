@@ -35,7 +35,7 @@ static int run_code(ap_filter_t *f, apr_bucket_brigade *bb, const char *tag,
     filter = (mp_filter *)mp_filter_object(f, NULL, apr_brigade_create(r->pool, f->c->bucket_alloc),
                                            bb, 0);
     if (filter) {
-        result = PyObject_CallMethod(in->callback, "IncludeDispatch", "Oss", filter,
+        result = PyObject_CallFunction(in->include_dispatch, "Oss", filter,
                                      tag, code);
         mp_filter_invalidate(filter);
         Py_DECREF(filter);

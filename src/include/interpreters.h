@@ -9,7 +9,10 @@ typedef struct mp_interp {
     const char *name;
     PyInterpreterState *state;
     PyObject *callback;           /* apache.init() result, NULL if broken */
-    PyObject *handler_dispatch;   /* callback.HandlerDispatch */
+    PyObject *handler_dispatch;   /* callback.HandlerDispatch, and so on: */
+    PyObject *filter_dispatch;    /* bound once, called per request */
+    PyObject *include_dispatch;
+    PyObject *connection_dispatch;
     apr_hash_t *servers;          /* server_rec * -> mp_server object */
     PyObject *child_cleanups;     /* [(callable, data, server)] for child exit */
 } mp_interp;
