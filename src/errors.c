@@ -27,29 +27,27 @@ static void restore_exception(PyObject *exc)
 #endif
 }
 
-/* "Type: message" of an exception, in pool p. */
-static const char *describe(apr_pool_t *p, PyObject *exc)
+/* Logs prefix + "Type: message" of exc (any error while reading the
+ * message is dropped: nothing may stay pending). */
+static void log_exception_line(server_rec *s, const char *prefix, PyObject *exc)
 {
     PyObject *text = exc ? PyObject_Str(exc) : NULL;
     const char *msg = text ? PyUnicode_AsUTF8(text) : NULL;
-    const char *result = apr_psprintf(p, "%s: %s",
-                                      exc ? Py_TYPE(exc)->tp_name : "error",
-                                      msg ? msg : "?");
+
     if (!msg)
         PyErr_Clear();
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "%s%s: %s", prefix,
+                 exc ? Py_TYPE(exc)->tp_name : "error", msg ? msg : "?");
     Py_XDECREF(text);
-    return result;
 }
 
 void mp_log_python_error(server_rec *s, const char *context)
 {
     PyObject *exc = take_exception();
-    apr_pool_t *p;
+    char prefix[256];
 
-    apr_pool_create(&p, NULL);
-    ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "mod_python: %s: %s", context,
-                 describe(p, exc));
-    apr_pool_destroy(p);
+    apr_snprintf(prefix, sizeof(prefix), "mod_python: %s: ", context);
+    log_exception_line(s, prefix, exc);
     if (exc) {
         /* The traceback goes to stderr, which Apache sends to the log;
          * 0: keep no traceback alive in sys.last_*. */
@@ -62,16 +60,14 @@ static void log_cleanup_error(server_rec *s, PyObject *callable)
 {
     PyObject *exc = take_exception(), *repr = PyObject_Repr(callable);
     const char *name = repr ? PyUnicode_AsUTF8(repr) : NULL;
-    apr_pool_t *p;
 
-    apr_pool_create(&p, NULL);
+    if (!name)
+        PyErr_Clear();
     ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
                  "python_cleanup: Error calling cleanup object %s", name ? name : "?");
-    ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "    %s", describe(p, exc));
-    apr_pool_destroy(p);
+    log_exception_line(s, "    ", exc);
     Py_XDECREF(repr);
     Py_XDECREF(exc);
-    PyErr_Clear();
 }
 
 void mp_call_cleanups(PyObject *list, server_rec *s)
