@@ -19,19 +19,26 @@ static const char *directory_of_filename(request_rec *r)
     return ap_make_dirstr_parent(r->pool, r->filename);
 }
 
-const char *mp_interpreter_name(request_rec *r, const mp_dir_config *conf,
-                                const mp_handler *first)
+/* The interpreter rules (directives.md 5.1) for server s; r is NULL for a
+ * connection handler, which has no file and no handler directory. */
+static const char *interpreter_name(server_rec *s, request_rec *r,
+                                    const mp_dir_config *conf, const mp_handler *first)
 {
     if (conf->interpreter)
         return conf->interpreter;
     if (MP_FLAG(conf->per_directory, 0))
-        return r->filename ? directory_of_filename(r) : MP_MAIN_INTERPRETER;
+        return r && r->filename ? directory_of_filename(r) : MP_MAIN_INTERPRETER;
     if (MP_FLAG(conf->per_directive, 0)) {
-        const char *dir = first ? mp_handler_directory(first, r) : NULL;
+        const char *dir = r && first ? mp_handler_directory(first, r) : NULL;
         return dir ? dir : MP_MAIN_INTERPRETER;
     }
-    return r->server->server_hostname ? r->server->server_hostname
-                                      : MP_MAIN_INTERPRETER;
+    return s->server_hostname ? s->server_hostname : MP_MAIN_INTERPRETER;
+}
+
+const char *mp_interpreter_name(request_rec *r, const mp_dir_config *conf,
+                                const mp_handler *first)
+{
+    return interpreter_name(r->server, r, conf, first);
 }
 
 int mp_phase_has_handlers(request_rec *r, const char *phase)
@@ -127,21 +134,13 @@ int mp_run_phase(request_rec *r, const char *phase)
     return status;
 }
 
-/* The interpreter for a connection handler, by the rules for requests
- * with the server-level configuration: PythonInterpreter; the main
- * interpreter under PythonInterpPerDirectory or PythonInterpPerDirective
- * (a connection has no directory); else the name of the server the
- * connection arrived on. */
+/* A connection handler's interpreter: the rules for requests, with the
+ * server-level configuration of the server the connection arrived on. */
 static const char *connection_interpreter(conn_rec *c)
 {
-    const mp_dir_config *conf = ap_get_module_config(c->base_server->lookup_defaults,
-                                                     &python_module);
-    if (conf->interpreter)
-        return conf->interpreter;
-    if (conf->per_directory > 0 || conf->per_directive > 0)
-        return MP_MAIN_INTERPRETER;
-    return c->base_server->server_hostname ? c->base_server->server_hostname
-                                           : MP_MAIN_INTERPRETER;
+    return interpreter_name(c->base_server, NULL,
+                            ap_get_module_config(c->base_server->lookup_defaults,
+                                                 &python_module), NULL);
 }
 
 int mp_run_connection_handler(conn_rec *c)
