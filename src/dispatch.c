@@ -19,6 +19,12 @@ static const char *directory_of_filename(request_rec *r)
     return ap_make_dirstr_parent(r->pool, r->filename);
 }
 
+int mp_is_python_handler(const char *handler)
+{
+    return handler && (!strcmp(handler, "mod_python")
+                       || !strcmp(handler, "python-program"));
+}
+
 /* The interpreter rules (directives.md 5.1) for server s; r is NULL for a
  * connection handler, which has no file and no handler directory. */
 static const char *interpreter_name(server_rec *s, request_rec *r,

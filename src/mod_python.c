@@ -15,16 +15,6 @@
 
 #define INIT_RAN_NOTE "python_init_ran"
 
-static int is_python_handler_name(const char *handler)
-{
-    return handler && (!strcmp(handler, "mod_python")
-                       || !strcmp(handler, "python-program"));
-}
-
-static int is_python_content(const request_rec *r)
-{
-    return is_python_handler_name(r->handler);
-}
 
 /* Whether the SetHandler in effect (core applies it later, in its fixups)
  * names mod_python. */
@@ -36,7 +26,7 @@ static int set_handler_is_python(request_rec *r)
     if (!core->expr_handler)
         return 0;
     handler = ap_expr_str_exec(r, core->expr_handler, &err);
-    return !err && is_python_handler_name(handler);
+    return !err && mp_is_python_handler(handler);
 }
 
 /* Continue-on rule shared by the init handler and its host phase. */
@@ -136,7 +126,7 @@ static int fixups(request_rec *r)
 
 static int content_handler(request_rec *r)
 {
-    if (!is_python_content(r))
+    if (!mp_is_python_handler(r->handler))
         return DECLINED;
     return mp_run_phase(r, MP_PHASE_HANDLER);
 }

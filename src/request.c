@@ -9,6 +9,7 @@
 #include "context.h"
 #include "connection.h"
 #include "convert.h"
+#include "dispatch.h"
 #include "errors.h"
 #include "filter.h"
 #include "finfo.h"
@@ -541,8 +542,7 @@ static PyObject *req_get_addhandler_exts(mp_request *self, PyObject *unused)
     if (conf && conf->extension_mappings)
         for (hi = apr_hash_first(r->pool, conf->extension_mappings); hi; hi = apr_hash_next(hi)) {
             const extension_info_head *info = apr_hash_this_val(hi);
-            if (info->handler && (!strcmp(info->handler, "mod_python")
-                                  || !strcmp(info->handler, "python-program")))
+            if (mp_is_python_handler(info->handler))
                 exts = apr_pstrcat(r->pool, exts, *exts ? " ." : ".",
                                    (const char *)apr_hash_this_key(hi), NULL);
         }

@@ -17,6 +17,10 @@
 #define MP_PHASE_LOG               "PythonLogHandler"
 #define MP_PHASE_CLEANUP           "PythonCleanupHandler"
 
+/* Whether an Apache handler name (SetHandler, AddHandler) is mod_python's:
+ * "mod_python", or 3.5's "python-program". */
+int mp_is_python_handler(const char *handler);
+
 /* Runs the Python handlers of a phase for r; DECLINED when it has none. */
 int mp_run_phase(request_rec *r, const char *phase);
 
