@@ -518,8 +518,6 @@ def test_subdirectory_handler_replaces_parent(site):
     assert (r.status, r.text) == (200, "child")
 
 
-@pytest.mark.skipif(not os.path.exists(os.path.join(LIBDIR, "mod_python", "publisher.py")),
-                    reason="mod_python.publisher arrives with the publisher issue")
 def test_pipe_ext_selects_publisher(site):
     # B-39
     r = site.get("/b39/b39app.py/pipe_ext")

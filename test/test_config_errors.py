@@ -32,6 +32,7 @@ def test_bad_directive_value_fails_config_test(apache, line, directive):
     rc, out = srv.config_test()
     assert rc != 0, out
     assert directive in out, out
+    assert "Invalid command" not in out, out    # refused by us, not unknown
 
 
 def test_site_dirs_only_at_main_server_level(apache):

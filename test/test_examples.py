@@ -193,6 +193,10 @@ def test_upload_with_a_browser_style_boundary(site):
     resp = site.post("/upload", body,
                      headers=dict(headers, **{"Content-Type": ctype}))
     assert resp.status == 302, resp
+    assert resp.header("Location") == "/"       # stored, not sent to log in
+    page = site.get("/", headers=headers)
+    assert '<td class="name">firefox.txt</td>' in page.text
+    assert '<td class="size">5 bytes</td>' in page.text
 
 
 def test_mounted_under_a_prefix_on_a_system_apache(apache):

@@ -32,7 +32,7 @@ APP = code("""
 
 
 def test_python_authen_handler_first_under_authtype_basic(apache):
-    # B-79, B-80 with mod_auth_basic loaded before mod_python
+    # C-79, C-80 with mod_auth_basic loaded before mod_python
     srv = apache(config=CONFIG, files={"app.py": APP})
     r = srv.get("/app.py", headers={"Authorization": basic_auth("spam", "eggs")})
     assert (r.status, r.text) == (200, "hello spam")
@@ -50,7 +50,7 @@ TYPES = code("""
 
 
 def test_python_type_handler_before_mod_mime(apache):
-    # B-51 (typehandler is the default callable) for a file mod_mime knows
+    # C-51 (typehandler is the default callable) for a file mod_mime knows
     srv = apache(config="""
 <Directory @DOCROOT@>
   PythonTypeHandler typer

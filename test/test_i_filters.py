@@ -532,7 +532,8 @@ def test_input_filter_large_body(site):
 
 @pytest.mark.parametrize("name", ["MP_IN_ONCE", "MP_IN_LINE", "MP_IN_AT_END"])
 def test_input_filter_read_in_small_pieces(site, name):
-    # I-221: filters that read once (or one line) per call, a handler that
+    # I-221 and filters.md, "Once per brigade": filters that read once (or
+    # one line) per call, a handler that
     # reads 100 bytes at a time: nothing is lost or reordered, whatever the
     # sizes the filter produces and the reader asks for.
     data = b"".join(b"line %d of the body\n" % i for i in range(5000))
@@ -596,8 +597,9 @@ def test_output_filter_exception_debug(site):
 
 
 def test_input_filter_told_the_end_once(site):
-    # I-221: the body and its end arrive in one call; the callable is called
-    # again to be told the end (read() returns None), once
+    # filters.md, "Once per brigade": the body and its end arrive in one
+    # call; the callable is called again to be told the end (read()
+    # returns None), once
     r = site.post("/iecho.py?MP_IN_FOOTER", "short body", timeout=10)
     assert (r.status, r.text) == (200, "short body[end]")
 
@@ -615,8 +617,9 @@ def test_input_filter_that_never_reads_does_not_hang(site):
     ("MP_IN_READ_RAISE", "</pre> whole body"),  # the 3 bytes it read are gone
     ("MP_IN_DISABLE", "the whole body")])
 def test_failed_or_disabled_input_filter_passes_the_rest(site, name, body):
-    # I-221: after an exception (or disable()) the filter is pass-through:
-    # what it had fetched but not read, and the rest, reach the reader
+    # filters.md, "Errors": after an exception (or disable()) the filter is
+    # pass-through: what it had fetched but not read, and the rest, reach
+    # the reader
     r = site.post("/iecho.py?" + name, "the whole body", timeout=10)
     assert r.status == 200
     assert r.text.endswith(body), r.text

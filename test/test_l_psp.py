@@ -12,11 +12,7 @@ from contextlib import closing
 
 import pytest
 
-from helpers import LIBDIR, Site
-
-HAVE_SESSION = os.path.exists(os.path.join(LIBDIR, "mod_python", "Session.py"))
-needs_session = pytest.mark.skipif(
-    not HAVE_SESSION, reason="lib/python/mod_python/Session.py does not exist yet")
+from helpers import Site
 
 SITE = Site(dir_directives="AddHandler mod_python .psp .psp_\n"
                            "PythonHandler mod_python.psp\n"
@@ -122,7 +118,6 @@ def test_code_view_only_with_debug(site):
 page("l283.psp", "<% session['n'] = session.get('n', 0) + 1 %><%= session['n'] %>")
 
 
-@needs_session
 def test_session(site):
     # L-283
     r = site.get("/l283.psp")
@@ -157,7 +152,6 @@ page("l285_err.psp", "fail <%= exception[0].__name__ %> <%= exception[1] %> "
                      "<%= session['seen'] %>")
 
 
-@needs_session
 def test_error_page(site):
     # L-285
     r = site.get("/l285.psp", timeout=15)
@@ -254,7 +248,6 @@ page("l290_login.psp", "<% session['user'] = 'me'\npsp.redirect('/l290_who.psp')
 page("l290_who.psp", "<%= session.get('user') %>")
 
 
-@needs_session
 def test_redirect_keeps_the_session(site):
     r = site.get("/l290_login.psp")
     assert r.status == 302

@@ -32,6 +32,7 @@ SITE.module("cgi/p339.py", """
 SITE.module("cgi/p340.py", """
     print("Status: 404 Not Found")
     print()
+    print("no such record")
 """, prelude=False)
 
 SITE.module("cgi/p341.py", """
@@ -123,8 +124,9 @@ def test_headers_and_body(site):
 
 
 def test_status_header(site):
-    # P-340
-    assert site.get("/cgi/p340.py").status == 404
+    # P-340: the script's own 404 (its body), not a missing script's
+    r = site.get("/cgi/p340.py")
+    assert (r.status, r.text) == (404, "no such record\n")
 
 
 def test_cgi_environment(site):

@@ -1,5 +1,5 @@
 """req.is_https() and req.ssl_var_lookup() with mod_ssl on a TLS port
-(B-194 covers the plain-HTTP side)."""
+(G-194 covers the plain-HTTP side)."""
 
 import http.client
 import os

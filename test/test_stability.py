@@ -77,7 +77,7 @@ def hammer(port, seconds, clients):
 
 @pytest.mark.parametrize("mpm", ["prefork", "event"])
 def test_hello_under_concurrent_keepalive_load(apache, mpm):
-    # B-50, under load: 8 keep-alive clients for 10 s, no non-2xx, no crash
+    # C-50, under load: 8 keep-alive clients for 10 s, no non-2xx, no crash
     srv = apache(config=HANDLER_CONFIG, files={"hello.py": HELLO}, mpm=mpm,
                  loglevel="warn")
     ok, bad = hammer(srv.port, seconds=10, clients=8)
@@ -135,7 +135,7 @@ SLOW_IMPORT = code("""
 
 
 def test_concurrent_first_import_waits_for_the_module(apache):
-    # B-50 on a threaded MPM: requests arriving while the handler module is
+    # import_module on a threaded MPM (python-api.md, import_module): requests arriving while the handler module is
     # still being imported by another thread wait for it, never see it
     # half-initialised ("contains no 'handler'").
     srv = apache(config=HANDLER_CONFIG.replace("hello", "slow"), mpm="event",

@@ -1,4 +1,4 @@
-"""Constants and simple re-exports of mod_python.apache (B-106..108, 123, 124)."""
+"""Constants and simple re-exports of mod_python.apache (E-106..108, 123, 124)."""
 
 from mod_python import apache
 

@@ -1,5 +1,7 @@
 """Cookie objects: attributes, expires, rendering (behaviours.md M)."""
 
+import os
+
 import pytest
 
 from mod_python import Cookie
@@ -101,17 +103,28 @@ def test_invalid_expires_raises_value_error(bad):
     assert "expires" not in str(c)
 
 
-def test_expires_is_locale_independent():
-    # M-295: month and day names are English whatever the locale
-    import locale
-    try:
-        locale.setlocale(locale.LC_TIME, "fr_FR.UTF-8")
-    except locale.Error:
-        pytest.skip("no French locale")
-    try:
-        assert Cookie.Cookie("a", "b", expires=0).expires.startswith("Thu, 01-Jan")
-    finally:
-        locale.setlocale(locale.LC_TIME, "C")
+def test_expires_is_locale_independent(tmp_path):
+    # M-295: month and day names are English whatever the locale.  The
+    # French locale is compiled for the test (Debian ships its source);
+    # LOCPATH must be set before the process starts, hence a subprocess.
+    import shutil
+    import subprocess
+    import sys
+    if not shutil.which("localedef") or not os.path.isdir("/usr/share/i18n/locales"):
+        pytest.skip("localedef or the locale sources are missing")
+    built = subprocess.run(["localedef", "-i", "fr_FR", "-f", "UTF-8",
+                            str(tmp_path / "fr_FR.UTF-8")], capture_output=True)
+    assert (tmp_path / "fr_FR.UTF-8").is_dir(), built.stderr
+    code = ("import locale, time; locale.setlocale(locale.LC_TIME, 'fr_FR.UTF-8'); "
+            "from mod_python import Cookie; "
+            "print(time.strftime('%a %b', time.gmtime(0))); "
+            "print(Cookie.Cookie('a', 'b', expires=0).expires)")
+    lib = os.path.dirname(os.path.dirname(os.path.abspath(Cookie.__file__)))
+    env = dict(os.environ, LOCPATH=str(tmp_path), PYTHONPATH=lib)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout.splitlines()
+    assert out[0] == "jeu. janv."          # the locale is really French
+    assert out[1].startswith("Thu, 01-Jan")
 
 
 def test_repr_names_the_class():

@@ -1,4 +1,4 @@
-"""mod_python.httpdconf: configuration as Python objects (B-352..361)."""
+"""mod_python.httpdconf: configuration as Python objects (R-352..361)."""
 
 import os
 import subprocess
@@ -26,14 +26,14 @@ def namespace():
 
 
 def test_directive_str_and_repr():
-    # B-352
+    # R-352
     d = DocumentRoot('/path/to/htdocs')
     assert str(d) == 'DocumentRoot /path/to/htdocs\n'
     assert repr(d) == "DocumentRoot('/path/to/htdocs')"
 
 
 def test_flipslash():
-    # B-353
+    # R-353
     assert str(Directive('X', r'C:\a')) == 'X C:/a\n'
     assert str(PythonPath(r'C:\a')) == 'PythonPath C:\\a\n'
     assert str(LogFormat(r'"\"%r\"" x')) == 'LogFormat "\\"%r\\"" x\n'
@@ -41,7 +41,7 @@ def test_flipslash():
 
 
 def test_container_concatenates():
-    # B-354
+    # R-354
     c = Container(CustomLog('logs/access_log combined'),
                   ErrorLog('logs/error_log'))
     assert str(c) == ('CustomLog logs/access_log combined\n'
@@ -49,7 +49,7 @@ def test_container_concatenates():
 
 
 def test_only_if():
-    # B-355
+    # R-355
     assert str(Container(Listen('1'), only_if="False")) == ""
     assert str(Container(Listen('1'), only_if="True")) == "Listen 1\n"
     # Evaluated where mod_python is visible.
@@ -59,7 +59,7 @@ def test_only_if():
 
 
 def test_container_tag():
-    # B-356
+    # R-356
     assert (str(Directory('/d', SetHandler('mod_python')))
             == '<Directory /d>\n  SetHandler mod_python\n</Directory>\n')
     nested = Location('/x', IfModule('mod_python.c', PythonDebug('On')))
@@ -72,14 +72,14 @@ def test_container_tag():
 
 
 def test_comment():
-    # B-357
+    # R-357
     assert str(Comment("a\nb")) == '# a\n# b\n'
     assert str(Directory('/d', Comment("c"))) == (
         '<Directory /d>\n  # c\n</Directory>\n')
 
 
 def test_append_rejects_other_objects():
-    # B-358
+    # R-358
     with pytest.raises(TypeError):
         Container().append("text")
     with pytest.raises(TypeError):
@@ -90,7 +90,7 @@ def test_append_rejects_other_objects():
 
 
 def test_repr_round_trip():
-    # B-359
+    # R-359
     obj = Container(
         Listen('0.0.0.0:8888'),
         LogFormat(r'"%h \"%r\"" combined'),
@@ -113,7 +113,7 @@ def test_repr_round_trip():
 
 
 def test_quote_if_space():
-    # B-360
+    # R-360
     assert quote_if_space("a b") == '"a b"'
     assert quote_if_space("ab") == "ab"
 
@@ -126,7 +126,7 @@ def run_script(path):
 
 
 def test_write_basic_config(tmp_path, capsys):
-    # B-361
+    # R-361
     root = tmp_path / "site"
     path = write_basic_config(str(root), pythonhandler='mod_python.wsgi',
                               pythonpath=['/opt/app'],

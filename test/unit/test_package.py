@@ -1,4 +1,4 @@
-"""The mod_python package outside httpd (B-17) and its small modules."""
+"""The mod_python package outside httpd (A-17) and its small modules."""
 
 import os
 import subprocess

@@ -63,7 +63,7 @@ def test_true_or_false(word, value):
 
 @pytest.mark.parametrize("word", ["maybe", "", 2, "on"])
 def test_true_or_false_refuses(word):
-    with pytest.raises(Exception):
+    with pytest.raises(Exception, match="not a boolean word"):
         Session.true_or_false(word)
 
 

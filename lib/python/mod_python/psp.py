@@ -184,7 +184,8 @@ def _moved(generated):
 
 class _MemoryCache:
     """Compiled pages of this interpreter.  Beyond `size` entries the
-    least used ones go, down to three quarters of it."""
+    least used ones go, down to three quarters of it; the page just put is
+    kept (it has had no chance to be used yet)."""
 
     def __init__(self, size=512):
         self.size = size
@@ -202,9 +203,10 @@ class _MemoryCache:
         with self.lock:
             self.pages[key] = page
             if len(self.pages) > self.size:
-                ranked = sorted(self.pages.items(), key=lambda kv: kv[1].hits,
-                                reverse=True)
-                self.pages = dict(ranked[:self.size * 3 // 4])
+                others = sorted((kv for kv in self.pages.items() if kv[0] != key),
+                                key=lambda kv: kv[1].hits, reverse=True)
+                self.pages = dict(others[:self.size * 3 // 4 - 1])
+                self.pages[key] = page
 
     def clear(self):
         with self.lock:
