@@ -14,7 +14,7 @@ import tempfile
 # helpers.py holds the harness; conftest.py only re-exports it and would
 # pull in pytest as well.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test"))
-from helpers import ApacheServer  # noqa: E402
+from helpers import ApacheServer, child_pids, cpu_seconds  # noqa: E402
 
 WARMUP_SECONDS = 2
 BASELINE = "static"
@@ -71,21 +71,7 @@ def lua_script(text):
 
 def server_cpu_seconds(pid):
     """utime+stime of the Apache parent and all its children."""
-    ticks = sum(_own_ticks(entry, pid) for entry in os.listdir("/proc") if entry.isdigit())
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def _own_ticks(entry, pid):
-    """utime+stime of /proc/<entry> if it is `pid` or a child of it, else 0."""
-    try:
-        with open("/proc/%s/stat" % entry) as f:
-            # after the last ")": the command name may hold spaces or ")"
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:   # gone since listdir
-        return 0
-    if int(entry) != pid and int(fields[1]) != pid:
-        return 0
-    return int(fields[11]) + int(fields[12])
+    return cpu_seconds([pid] + child_pids(pid))
 
 
 def run_wrk(url, seconds, args, script=None):

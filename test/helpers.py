@@ -211,6 +211,20 @@ def child_pids(pid):
     return found
 
 
+def cpu_seconds(pids):
+    """utime+stime of these processes, as far as they still exist."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                # after the last ")": the command name may hold spaces or ")"
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:   # gone meanwhile
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def mapped_files(pid):
     """The files a process has mapped (its executable, shared objects)."""
     try:

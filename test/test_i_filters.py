@@ -10,13 +10,12 @@ prefork and the event MPM.
 
 import hashlib
 import json
-import os
 import random
 import time
 
 import pytest
 
-from helpers import child_pids, Site
+from helpers import Site, child_pids, cpu_seconds
 
 SITE = Site(dir_directives="""SetHandler mod_python
 PythonDebug On
@@ -644,27 +643,15 @@ def test_input_filter_closing_early_does_not_leave_the_body_as_a_request(site):
     assert data.count(b"HTTP/1.1 ") == 1, data
 
 
-def _child_cpu_seconds(site):
-    total = 0.0
-    for pid in child_pids(site.pid):
-        try:
-            with open("/proc/%d/stat" % pid) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
-
-
 def test_input_filter_hiding_a_read_error_is_not_called_forever(site):
     # the client promises 100 bytes, sends 10 and goes: the read error ends
     # the body for the reader instead of a busy loop over the filter
     request = (b"POST /iecho_safe.py?MP_IN_READ_ERROR HTTP/1.1\r\n"
                b"Host: 127.0.0.1\r\nContent-Length: 100\r\n\r\n0123456789")
     site.raw(request, timeout=3, shutdown=True)
-    before = _child_cpu_seconds(site)
+    before = cpu_seconds(child_pids(site.pid))
     time.sleep(1.5)
-    assert _child_cpu_seconds(site) - before < 0.5
+    assert cpu_seconds(child_pids(site.pid)) - before < 0.5
     assert site.get("/i214.py").text == "TEST OK"
 
 
