@@ -873,6 +873,14 @@ class CGIStdout(NullIO):
         found = [f for f in found if f[0] >= 0]
         return min(found) if found else (-1, 0)
 
+    def finish(self):
+        """End of the script's output: headers it printed without the blank
+        line that ends them still apply."""
+        if self._pending and not self.headers_done:
+            self.headers_done = True
+            self._apply_headers(self._pending.decode("latin-1"))
+            self._pending = b""
+
     def _apply_headers(self, head):
         for line in head.splitlines():
             name, colon, value = line.partition(":")

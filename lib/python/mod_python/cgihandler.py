@@ -70,7 +70,7 @@ def _run_in_cgi_context(req, path):
             _run_script(path)
         finally:
             sys.path.remove(directory)
-        _finish_output(cgi_stdout)
+        cgi_stdout.finish()
     finally:
         apache.restore_nocgi(*saved)
         if old_cwd is not None:
@@ -97,14 +97,6 @@ def _run_script(path):
         exec(code, module.__dict__)
     except SystemExit:
         pass  # sys.exit() ends a CGI script, not the server
-
-
-def _finish_output(stdout):
-    """A script that printed only headers (no blank line) still set them."""
-    pending = getattr(stdout, "_pending", b"")
-    if pending and not stdout.headers_done:
-        stdout.headers_done = True
-        stdout._apply_headers(pending.decode("latin-1"))
 
 
 def _forget_modules(before):
