@@ -2,6 +2,8 @@
 the harness itself: ApacheServer, Response, Site...)."""
 
 import os
+import shutil
+import tempfile
 
 import pytest
 
@@ -89,3 +91,13 @@ def pytest_collection_finish(session):
         pytest.exit("%s does not exist: build the module first "
                     "(run scripts/run-tests, which builds before testing)" % MOD_SO,
                     returncode=1)
+
+
+@pytest.fixture
+def world_readable_dir():
+    """A scratch directory under /tmp that Apache's children (www-data when
+    the suite runs as root) can enter, unlike pytest's private tmp_path."""
+    path = tempfile.mkdtemp(prefix="mptest-scratch-", dir="/tmp")
+    os.chmod(path, 0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)

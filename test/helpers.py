@@ -225,6 +225,16 @@ def cpu_seconds(pids):
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def assert_healthy(server, path, body, since=0, also_absent=()):
+    """The server still answers `path` with `body`, and no child crashed
+    (nor did any of `also_absent` appear in the log) since `since`."""
+    r = server.get(path, timeout=10)
+    assert (r.status, r.text) == (200, body)
+    log = server.error_log(since)
+    for bad in ("Segmentation fault", "exit signal") + tuple(also_absent):
+        assert bad not in log, log[-5000:]
+
+
 def mapped_files(pid):
     """The files a process has mapped (its executable, shared objects)."""
     try:

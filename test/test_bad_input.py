@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from helpers import Site
+from helpers import assert_healthy, Site
 
 SITE = Site(dir_directives="""SetHandler mod_python
 PythonDebug On
@@ -59,15 +59,6 @@ def site(module_mpm):
         yield srv
 
 
-def assert_healthy(site):
-    """The server still answers and no child has crashed so far."""
-    r = site.get("/bad_ok.py", timeout=10)
-    assert (r.status, r.text) == (200, "fine")
-    log = site.error_log()
-    assert "Segmentation fault" not in log, log[-5000:]
-    assert "exit signal" not in log, log[-5000:]
-
-
 def test_client_disconnects_mid_body(site):
     # Content-Length 100000, 10 bytes sent, then the client goes away while
     # the handler is in req.read()
@@ -81,7 +72,7 @@ def test_client_disconnects_mid_body(site):
     log = site.wait_log("PythonHandler bad_read", since=mark)
     assert "Traceback (most recent call last)" in log, log
     assert "bad_read got" not in log, log
-    assert_healthy(site)
+    assert_healthy(site, "/bad_ok.py", "fine")
 
 
 def test_chunked_body_read_gives_411(site):
@@ -90,7 +81,7 @@ def test_chunked_body_read_gives_411(site):
            "5\r\nhello\r\n0\r\n\r\n")
     r = site.raw_response(raw, timeout=10)
     assert r.status == 411, r
-    assert_healthy(site)
+    assert_healthy(site, "/bad_ok.py", "fine")
 
 
 @pytest.mark.parametrize("raw", [
@@ -101,7 +92,7 @@ def test_chunked_body_read_gives_411(site):
 def test_malformed_request_gives_400(site, raw):
     r = site.raw_response(raw, timeout=10)
     assert r.status == 400, r
-    assert_healthy(site)
+    assert_healthy(site, "/bad_ok.py", "fine")
 
 
 def test_raising_input_filter(site):
@@ -112,7 +103,7 @@ def test_raising_input_filter(site):
     # (with PythonDebug On the traceback block comes first)
     assert r.text.startswith("handler read ") and r.text.endswith("|some body"), r.text
     site.wait_log("bad input filter boom", since=mark)
-    assert_healthy(site)
+    assert_healthy(site, "/bad_ok.py", "fine")
 
 
 def test_raising_output_filter_without_debug(site):
@@ -124,4 +115,4 @@ def test_raising_output_filter_without_debug(site):
     assert r.text == "hello world", r.text
     log = site.wait_log("bad output filter boom", since=mark)
     assert "Traceback (most recent call last)" in log, log
-    assert_healthy(site)
+    assert_healthy(site, "/bad_ok.py", "fine")

@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from helpers import Site, parse_response
+from helpers import assert_healthy, Site, parse_response
 
 SMALL_LIMITS = """\
 PythonOption mod_python.util.max_body_size 2M
@@ -90,13 +90,6 @@ MULTIPART = "multipart/form-data; boundary=HB"
 URLENCODED = "application/x-www-form-urlencoded"
 
 
-def assert_healthy(site):
-    r = site.get("/hf_ok.py", timeout=10)
-    assert (r.status, r.text) == (200, "ok")
-    log = site.error_log()
-    assert "Segmentation fault" not in log and "exit signal" not in log, log[-5000:]
-
-
 CASES = {
     # name: (path, body, content type, extra kwargs, status, log text)
     "declared_body_over_limit": (
@@ -155,7 +148,7 @@ def test_refused(site, case):
     log = site.wait_log("refused with %d" % status, since=mark)
     assert log_text in log
     assert log.count("mod_python.util:") == 1, log
-    assert_healthy(site)
+    assert_healthy(site, "/hf_ok.py", "ok")
 
 
 def test_client_gone_mid_multipart(site):
@@ -172,7 +165,7 @@ def test_client_gone_mid_multipart(site):
         pass
     s.close()
     site.wait_log("refused with 400", since=mark, timeout=15)
-    assert_healthy(site)
+    assert_healthy(site, "/hf_ok.py", "ok")
 
 
 @pytest.mark.parametrize("body, expect", [
@@ -183,14 +176,14 @@ def test_client_gone_mid_multipart(site):
 def test_odd_urlencoded_input_is_accepted(site, body, expect):
     d = send(site, "/hf_form.py", body, URLENCODED).json()
     assert [[n, v] for n, v in zip(d["names"], d["values"])] == expect
-    assert_healthy(site)
+    assert_healthy(site, "/hf_ok.py", "ok")
 
 
 def test_deeply_bracketed_names(site):
     name = b"a" + b"[" * 50000 + b"]" * 50000
     d = send(site, "/hf_form.py", name + b"=1&" + name + b"[x]=2", URLENCODED).json()
     assert [len(n) for n in d["names"]] == [100001, 100004]
-    assert_healthy(site)
+    assert_healthy(site, "/hf_ok.py", "ok")
 
 
 def test_empty_and_nameless_parts(site):
@@ -198,7 +191,7 @@ def test_empty_and_nameless_parts(site):
                            text_part(b"e", b""), text_part(b"v", b"1")])
     d = send(site, "/hf_form.py", body, MULTIPART).json()
     assert (d["names"], d["values"]) == (["e", "v"], ["", "1"])
-    assert_healthy(site)
+    assert_healthy(site, "/hf_ok.py", "ok")
 
 
 def test_quote_heavy_part_headers(site):
@@ -209,7 +202,7 @@ def test_quote_heavy_part_headers(site):
                             b"1"), text_part(b"b", b"2")])
     d = send(site, "/hf_form.py", body, MULTIPART).json()
     assert d["names"] == ["a", "b"]
-    assert_healthy(site)
+    assert_healthy(site, "/hf_ok.py", "ok")
 
 
 def test_boundary_split_across_packets(site):
@@ -228,4 +221,4 @@ def test_large_upload_is_streamed(site):
     d = send(site, "/hf_form.py", body, MULTIPART).json()
     assert d["sizes"] == [size // 3 * 3]
     assert d["grown_kib"] < 8 * 1024, d
-    assert_healthy(site)
+    assert_healthy(site, "/hf_ok.py", "ok")

@@ -3,9 +3,7 @@ and a hello handler answers through the installed copies."""
 
 import os
 import runpy
-import shutil
 import subprocess
-import tempfile
 
 import pytest
 
@@ -19,14 +17,6 @@ def purelib():
     return subprocess.run([BUILD["PYTHON_BIN"], "-c",
                            "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           capture_output=True, text=True, check=True).stdout.strip()
-
-
-@pytest.fixture
-def world_readable_dir():
-    # Apache's children (www-data) cannot enter pytest's private tmp_path.
-    path = tempfile.mkdtemp(prefix="mptest-install-", dir="/tmp")
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def test_make_install_into_destdir_serves_hello(world_readable_dir, apache):

@@ -10,7 +10,6 @@ import shutil
 import signal
 import subprocess
 import tarfile
-import tempfile
 
 import pytest
 
@@ -20,15 +19,6 @@ from helpers import ServeCommand, child_pids, code, mapped_files, process_gone
 BUILD = runpy.run_path(os.path.join(LIBDIR, "mod_python", "version.py"))
 MODS_AVAILABLE = "/etc/apache2/mods-available"
 SYSTEM_PYTHON = "/usr/bin/python3"
-
-
-@pytest.fixture
-def world_readable_dir():
-    # Apache's children (www-data) cannot enter pytest's private tmp_path.
-    path = tempfile.mkdtemp(prefix="mptest-packaging-", dir="/tmp")
-    os.chmod(path, 0o755)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.mark.skipif(not os.path.isdir(MODS_AVAILABLE),
