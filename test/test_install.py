@@ -5,7 +5,6 @@ import os
 import runpy
 import subprocess
 
-
 from conftest import LIBDIR, REPO
 from helpers import child_pids, code, mapped_files
 
