@@ -19,10 +19,10 @@ import tempfile
 import threading
 
 from mod_python import version as mpversion
-from mod_python.installation import (PACKAGE_DIR, SITE_DIR,
-                                     module_config_lines, module_so)
+from mod_python.installation import (PACKAGE_DIR, SITE_DIR, children_user,
+                                     command_output, module_config_lines,
+                                     module_so)
 PROG = "mod_python"
-SERVE_USER = "www-data"
 
 
 class TargetError(Exception):
@@ -44,13 +44,8 @@ def _positional(parser, args, what):
 
 
 def _python_version():
-    try:
-        out = subprocess.run([mpversion.PYTHON_BIN, "-c",
-                              "import sys; print(sys.version)"],
-                             capture_output=True, text=True, timeout=30)
-        text = out.stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
-        text = ""
+    text = command_output([mpversion.PYTHON_BIN, "-c",
+                           "import sys; print(sys.version)"]).strip()
     return " ".join((text or sys.version).split())
 
 
@@ -226,15 +221,6 @@ def resolve_target(opts):
 
 # ------------------------------------------------------- serve: the config
 
-def _builtin_modules():
-    try:
-        out = subprocess.run([mpversion.HTTPD, "-l"], capture_output=True,
-                             text=True, timeout=30).stdout
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    return out
-
-
 def _module_dir():
     # (LIBEXECDIR is the package's own directory after a pip install)
     debian = "/usr/lib/apache2/modules"
@@ -242,7 +228,7 @@ def _module_dir():
 
 
 def _load_lines(mpm):
-    builtin, mdir = _builtin_modules(), _module_dir()
+    builtin, mdir = command_output([mpversion.HTTPD, "-l"]), _module_dir()
     # authentication and authorization modules too: .htaccess files use them
     names = ["mpm_" + mpm, "authz_core", "authz_user", "authz_host",
              "authn_core", "authn_file", "auth_basic", "mime", "dir", "alias",
@@ -302,7 +288,7 @@ def _hidden_files_block(directory):
             "    Require all denied", "</FilesMatch>"]
 
 
-def _server_config(root, opts, target):
+def _server_config(root, opts, target, run_as):
     logs = os.path.join(root, "logs")
     error_log = "/dev/stderr" if opts.debug else os.path.join(logs,
                                                               "error_log")
@@ -313,8 +299,8 @@ def _server_config(root, opts, target):
              'DefaultRuntimeDir "%s"' % os.path.join(root, "run"),
              'ErrorLog "%s"' % error_log,
              "LogLevel %s" % ("info" if opts.debug else "warn")]
-    if os.geteuid() == 0:
-        lines += ["User %s" % SERVE_USER, "Group %s" % SERVE_USER]
+    if run_as:
+        lines += ["User %s" % run_as.user, "Group %s" % run_as.group]
     lines += _load_lines(opts.mpm) + _mpm_lines(opts) + module_config_lines()
     lines += [r'LogFormat "%h %l %u %t \"%r\" %>s %b" common',
               'CustomLog "%s/access_log" common' % logs,
@@ -357,34 +343,36 @@ def _make_root(opts):
     return root
 
 
-def _give_to_www_data(root):
-    """As root, the children (www-data) write the logs, the runtime dir
-    and data/, the directory applications may keep their files in."""
-    if os.geteuid() != 0:
+def _give_to_children(root, run_as):
+    """As root, the children write the logs, the runtime dir and data/, the
+    directory applications may keep their files in."""
+    if not run_as:
         return
-    import pwd
-    entry = pwd.getpwnam(SERVE_USER)
     for sub in ("logs", "run", "data"):
-        os.chown(os.path.join(root, sub), entry.pw_uid, entry.pw_gid,
+        os.chown(os.path.join(root, sub), run_as.uid, run_as.gid,
                  follow_symlinks=False)
 
 
-def _readable_by_www_data(path):
+def _readable_by(user, path):
     runuser = shutil.which("runuser") or "/usr/sbin/runuser"
     test = "-x" if os.path.isdir(path) else "-r"
-    return subprocess.call([runuser, "-u", SERVE_USER, "--", "test", test,
+    return subprocess.call([runuser, "-u", user, "--", "test", test,
                             path]) == 0
 
 
-def _check_access(target):
-    """As root, the TARGET and the package must be readable by www-data."""
+def _check_access(target, run_as):
+    """As root, the TARGET and the package must be readable by the user
+    Apache's children run as."""
     if os.geteuid() != 0:
         return
+    if not run_as:
+        raise TargetError("no user for Apache's children: www-data does not "
+                          "exist (set APACHE_RUN_USER) or run as a normal user")
     for path in (target["dir"], PACKAGE_DIR):
-        if not _readable_by_www_data(path):
+        if not _readable_by(run_as.user, path):
             raise TargetError("%s cannot read %s (a parent directory is not "
                               "searchable); move it or run as a normal user"
-                              % (SERVE_USER, path))
+                              % (run_as.user, path))
     _open_up(target["dir"])
 
 
@@ -527,13 +515,14 @@ def cmd_serve(args):
         parser.error("--processes and --threads must be at least 1")
     try:
         target = resolve_target(opts)
-        _check_access(target)
+        run_as = children_user()
+        _check_access(target, run_as)
         _check_port(opts.host, opts.port)
         root = _make_root(opts)
         conf = os.path.join(root, "conf", "httpd.conf")
         with open(conf, "w") as f:
-            f.write(_server_config(root, opts, target))
-        _give_to_www_data(root)
+            f.write(_server_config(root, opts, target, run_as))
+        _give_to_children(root, run_as)
         _config_test(conf)
     except TargetError as exc:
         print("%s serve: error: %s" % (PROG, exc), file=sys.stderr)

@@ -349,25 +349,9 @@ def _basic_config(server_root, listen, conf, logs, htdocs, pythonhandler,
 
 
 def _run_as_lines():
-    """Started by root, Apache's children must not stay root: they run as
-    Debian's web server user when it exists (as root without a User line,
-    Apache would keep them root)."""
-    if os.geteuid() != 0:
-        return []
-    import grp
-    import pwd
-    user = os.environ.get("APACHE_RUN_USER", "www-data")
-    try:
-        entry = pwd.getpwnam(user)
-    except KeyError:
-        return []
-    group = os.environ.get("APACHE_RUN_GROUP")
-    if not group:
-        try:
-            group = grp.getgrgid(entry.pw_gid).gr_name  # the user's own group
-        except KeyError:
-            group = "#%d" % entry.pw_gid
-    return [User(user), Group(group)]
+    from mod_python.installation import children_user
+    run_as = children_user()
+    return [User(run_as.user), Group(run_as.group)] if run_as else []
 
 
 def _make_dirs(server_root, subdirs):

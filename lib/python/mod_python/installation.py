@@ -2,6 +2,7 @@
 Apache: the `mod_python module-config` command, `serve` and the
 configurations httpdconf writes all use these."""
 
+import collections
 import os
 import subprocess
 
@@ -23,17 +24,23 @@ def module_so():
     return candidates[2]
 
 
+def command_output(argv):
+    """What a helper command (httpd -l, the embedded python) prints; "" when
+    it cannot run or hangs: the callers then fall back to a default."""
+    try:
+        return subprocess.run(argv, capture_output=True, text=True,
+                              timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+
+
 def _embedded_sys_path():
     """sys.path of the embedded Python's interpreter, isolated (-I).  The
     module embeds the real interpreter (symbolic links resolved), which for
     a virtualenv's python is the base Python, blind to the venv."""
-    try:
-        out = subprocess.run([os.path.realpath(mpversion.PYTHON_BIN), "-I", "-c",
-                              "import sys; print('\\n'.join(sys.path))"],
-                             capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return []
-    return [os.path.realpath(p) for p in out.stdout.splitlines() if p]
+    out = command_output([os.path.realpath(mpversion.PYTHON_BIN), "-I", "-c",
+                          "import sys; print('\\n'.join(sys.path))"])
+    return [os.path.realpath(p) for p in out.splitlines() if p]
 
 
 def site_dirs_needed():
@@ -48,3 +55,28 @@ def module_config_lines():
     if site_dirs_needed():
         lines.append('PythonOption mod_python.site_dirs "%s"' % SITE_DIR)
     return lines
+
+
+ChildrenUser = collections.namedtuple("ChildrenUser", "user group uid gid")
+
+
+def children_user():
+    """Who Apache's children should run as when root starts it: Debian's
+    web server user ($APACHE_RUN_USER / $APACHE_RUN_GROUP, else www-data
+    and its own group); None when not root, or when there is no such user.
+    (Started as root without a User line, Apache would keep them root.)"""
+    if os.geteuid() != 0:
+        return None
+    import grp
+    import pwd
+    try:
+        entry = pwd.getpwnam(os.environ.get("APACHE_RUN_USER", "www-data"))
+    except KeyError:
+        return None
+    group = os.environ.get("APACHE_RUN_GROUP")
+    try:
+        gid = grp.getgrnam(group).gr_gid if group else entry.pw_gid
+        group = group or grp.getgrgid(gid).gr_name
+    except KeyError:
+        return None
+    return ChildrenUser(entry.pw_name, group, entry.pw_uid, gid)
