@@ -163,17 +163,31 @@ static PyObject *read_all(mp_conn *self, PyObject *chunks)
     return rc < 0 ? NULL : joined(chunks);
 }
 
+/* Whether the chunks from index `from` on hold a newline; adds their
+ * sizes to *total. */
+static int scan_chunks(PyObject *chunks, Py_ssize_t from, Py_ssize_t *total)
+{
+    int newline = 0;
+    for (; from < PyList_GET_SIZE(chunks); from++) {
+        PyObject *chunk = PyList_GET_ITEM(chunks, from);
+        newline |= memchr(PyBytes_AS_STRING(chunk), '\n', PyBytes_GET_SIZE(chunk)) != NULL;
+        *total += PyBytes_GET_SIZE(chunk);
+    }
+    return newline;
+}
+
 /* Bytes left over by a shorter readline() come first, then blocks from the
  * connection until the result is complete: one block for read(0) and
  * read(n); for readline(), a line, `length` bytes, or, without a length,
  * what one read of Apache's line buffer gave (an over-long line comes in
- * pieces, so a client cannot make us hold an unbounded line). */
+ * pieces, so a client cannot make us hold an unbounded line).  The chunks
+ * are joined once, at the end. */
 static PyObject *read_common(mp_conn *self, PyObject *args, int line)
 {
     long length = 0;
     PyObject *chunks, *data = NULL, *result = NULL;
-    Py_ssize_t end;
-    int rc = 0, fetched = 0;
+    Py_ssize_t end, scanned = 0, total = 0;
+    int rc = 0, fetched = 0, newline;
 
     if (!PyArg_ParseTuple(args, line ? "|l:readline" : "|l:read", &length) || !alive(self))
         return NULL;
@@ -186,27 +200,28 @@ static PyObject *read_common(mp_conn *self, PyObject *args, int line)
         result = read_all(self, chunks);
         goto done;
     }
-    while (1) {
-        Py_XSETREF(data, joined(chunks));
-        if (!data)
-            goto done;
-        if (data != Py_None) {
-            end = result_end(data, length, line);
-            if (end >= 0 || rc == 1 || (fetched && length <= 0)) {
-                result = take(self, data, end >= 0 ? end : PyBytes_GET_SIZE(data));
-                goto done;
-            }
-        }
-        else if (rc == 1) {
-            result = Py_NewRef(Py_None);
-            goto done;
-        }
+    for (;;) {
+        newline = scan_chunks(chunks, scanned, &total);
+        scanned = PyList_GET_SIZE(chunks);
+        if (total && ((line && newline) || (length > 0 && total >= length) || !line
+                      || (fetched && length <= 0)))
+            break;
+        if (rc == 1)
+            break;      /* end of stream: whatever came */
         rc = fetch(self, line ? AP_MODE_GETLINE : AP_MODE_READBYTES,
                    length > 0 ? length : HUGE_STRING_LEN, chunks);
         fetched = 1;
         if (rc < 0)
             goto done;
     }
+    if (!(data = joined(chunks)))
+        goto done;
+    if (data == Py_None) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    end = result_end(data, length, line);
+    result = take(self, data, end >= 0 ? end : PyBytes_GET_SIZE(data));
 done:
     Py_XDECREF(data);
     Py_DECREF(chunks);

@@ -44,6 +44,11 @@ SITE.module("@ROOT@/connmods/cshort.py", """
     def connectionhandler(conn):
         # readline(n) returns at most n bytes; the rest of the line, and
         # anything after it, comes with the next reads
+        if conn.readline() == b"long\\n":
+            # a line longer than Apache's line buffer, read whole by length
+            line = conn.readline(50000)
+            conn.write(json.dumps([len(line), line.endswith(b"!\\n")]))
+            return apache.OK
         parts = [conn.readline(4), conn.readline(), conn.readline(3),
                  conn.read(2), conn.readline(0), conn.read(-1)]
         conn.write(json.dumps([p.decode() if p is not None else None
@@ -139,7 +144,7 @@ def test_connection_handler_exception_only_logged(site):
 
 
 def test_readline_with_a_length_keeps_the_rest(site):
-    data = site.raw(b"first line\nab\nxyz0123\nlast\ntail", port=site.ports[4],
+    data = site.raw(b"short\nfirst line\nab\nxyz0123\nlast\ntail", port=site.ports[4],
                     timeout=10, shutdown=True)
     assert json.loads(data) == ["firs", "t line\n", "ab\n", "xy", "z0123\n",
                                 "last\ntail"]
@@ -151,3 +156,9 @@ def test_connection_handler_interpreter_per_directive(site):
     # first handler word is used
     data = site.raw(b"x", port=site.ports[5], timeout=10, shutdown=True)
     assert data == b"main_interpreter"
+
+
+def test_readline_with_a_length_reads_a_long_line_whole(site):
+    data = site.raw(b"long\n" + b"x" * 30000 + b"!\nmore", port=site.ports[4],
+                    timeout=10, shutdown=True)
+    assert json.loads(data) == [30002, True]
