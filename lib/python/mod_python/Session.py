@@ -119,8 +119,15 @@ def _int_option(req, default, *keys):
 
 
 def _bool_option(req, default, *keys):
+    """A boolean PythonOption: On/Off like the cookie options, else
+    true_or_false's words (and its Exception, as in 3.5: N-327)."""
     value = _option(req, *keys)
-    return default if value is None else _on_off(value, keys[0])
+    if value is None:
+        return default
+    word = value.strip().lower()
+    if word in ("on", "off"):
+        return word == "on"
+    return true_or_false(value)
 
 
 def _new_sid():
