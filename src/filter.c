@@ -66,12 +66,12 @@ static int run_python(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigade *bb
 {
     request_rec *r = f->r;
     mp_interp *in;
+    mp_filter *filter;
+    PyObject *result = NULL;
 
     if (!ctx->interpreter)      /* once: the rules may allocate, or match */
         ctx->interpreter = mp_interpreter_name(r, mp_dir_config_of(r), ctx->reg);
     in = mp_interp_acquire(ctx->interpreter);
-    mp_filter *filter;
-    PyObject *result = NULL;
 
     memset(outcome, 0, sizeof(*outcome));
     if (!in) {
