@@ -2,25 +2,33 @@
 
 Every page is converted before anything is written, so that links between
 pages can be checked: a link to a missing page or anchor fails the build.
+Besides the pages, OUT gets the theme's style.css and search.js, and
+search-index.js, the text of every section for the search box.
 """
 
 import html
+import json
 import re
 import shutil
 import string
 import sys
 from pathlib import Path
 
-from docs_markdown import convert
+from docs_markdown import convert, fill_link_titles
 
 THEME = Path(__file__).resolve().parent / "docs-theme"
+THEME_FILES = ("style.css", "search.js")
+SITE_NAME = "mod_python"
+# A script rather than JSON: browsers refuse fetch() on file:// pages.
+SEARCH_INDEX = "search-index.js"
+SEARCH_INDEX_VARIABLE = "DOCS_SEARCH_INDEX"
 # A link in a row of index.md's table: "| [Label](page.md) | ... |".
 TABLE_LINK_RE = re.compile(r"^\|\s*\[(?P<label>[^\]]+)\]\((?P<page>[^)#]+)\.md\)")
 
 
 class Page:
     """One converted page: its name (file stem), title, HTML body, and the
-    links and ids docs_markdown recorded."""
+    links, ids, headings and search sections docs_markdown recorded."""
 
     def __init__(self, path):
         self.path = path
@@ -30,6 +38,12 @@ class Page:
         self.title = title or self.name
         self.links = found.links
         self.ids = found.ids
+        self.heading_names = {heading.id: heading.name for heading in found.headings}
+        self.sections = found.sections
+
+    def document_title(self):
+        """The <title>: the index's own title is the site's name already."""
+        return self.title if self.name == "index" else f"{self.title} — {SITE_NAME}"
 
 
 def load_pages(src):
@@ -66,6 +80,22 @@ def broken_links(pages):
     return errors
 
 
+def link_title(pages, target, anchor):
+    """The text of a link written as the target's file name: the page's
+    title, and the section's heading if the link has an anchor."""
+    page = pages[target[:-len(".md")]]
+    section = page.heading_names.get(anchor) if anchor else None
+    return f"{page.title} › {section}" if section else page.title
+
+
+def with_link_titles(text, pages, escape=False):
+    """The text with docs_markdown's marks for link titles filled in."""
+    def title(target, anchor):
+        shown = link_title(pages, target, anchor)
+        return html.escape(shown) if escape else shown
+    return fill_link_titles(text, title)
+
+
 def nav_html(entries, current):
     items = []
     for name, label in entries:
@@ -74,18 +104,42 @@ def nav_html(entries, current):
     return "\n".join(items)
 
 
-def write_site(pages, out):
+def search_sections(page, pages):
+    """The page's sections for the search index, link titles filled in."""
+    return [{"id": section["id"],
+             "heading": with_link_titles(section["heading"], pages),
+             "text": with_link_titles(section["text"], pages)}
+            for section in page.sections]
+
+
+def search_index_js(pages, entries):
+    """search-index.js: a list of pages in the nav's order, each with its
+    title and sections ({"id", "heading", "text"}), for search.js."""
+    index = [{"page": f"{name}.html", "title": pages[name].title,
+              "sections": search_sections(pages[name], pages)} for name, _ in entries]
+    return f"var {SEARCH_INDEX_VARIABLE} = {json.dumps(index, separators=(',', ':'))};\n"
+
+
+def site_files(pages):
+    """{file name: text} of every generated file of the site."""
     template = string.Template((THEME / "page.html").read_text(encoding="utf-8"))
     entries = nav_entries(pages)
-    out.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(THEME / "style.css", out / "style.css")
+    files = {SEARCH_INDEX: search_index_js(pages, entries)}
     for page in pages.values():
-        text = template.substitute(
-            title=html.escape(page.title),
+        files[f"{page.name}.html"] = template.substitute(
+            title=html.escape(page.document_title()),
             nav=nav_html(entries, page.name),
-            content=page.body,
+            content=with_link_titles(page.body, pages, escape=True),
         )
-        (out / f"{page.name}.html").write_text(text, encoding="utf-8")
+    return files
+
+
+def write_site(files, out):
+    out.mkdir(parents=True, exist_ok=True)
+    for name in THEME_FILES:
+        shutil.copyfile(THEME / name, out / name)
+    for name, text in files.items():
+        (out / name).write_text(text, encoding="utf-8")
 
 
 def main(argv):
@@ -98,7 +152,7 @@ def main(argv):
         for error in errors:
             print(f"build-docs: {error}", file=sys.stderr)
         return 1
-    write_site(pages, out)
+    write_site(site_files(pages), out)
     print(f"build-docs: {len(pages)} pages in {out}", file=sys.stderr)
     return 0
 
