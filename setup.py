@@ -79,10 +79,8 @@ def _package_version_py(configured):
         "# Apache's own module directory (apxs -q LIBEXECDIR).\n"
         "APACHE_LIBEXECDIR = %s" % apache_libexecdir.replace("\\", "\\\\"),
         text, count=1, flags=re.M)
-    text = re.sub(r'^TEST_MOD_PYTHON_SO = .*$',
-                  'TEST_MOD_PYTHON_SO = _os.path.join(LIBEXECDIR, "mod_python.so")',
-                  text, count=1, flags=re.M)
-    text = re.sub(r'^TESTHOME = .*$', 'TESTHOME = ""', text, count=1, flags=re.M)
+    text = re.sub(r'^SOURCE_TREE = .*$', 'SOURCE_TREE = ""', text, count=1,
+                  flags=re.M)
     # after the docstring
     text = re.sub(r'^(""".*?"""\n)', r'\1\nimport os as _os\n', text, count=1,
                   flags=re.S)
@@ -108,7 +106,10 @@ class build_py_with_module(build_py):
                 sys.exit("mod_python: no ./configure in the source tree and autoconf "
                          "is not installed (install autoconf, or build from an sdist)")
             _run(["autoconf"], work)
-        configure = ["/bin/sh", "./configure", "--with-python=%s" % sys.executable]
+        # Who will run the children is not known here (a system Apache,
+        # or `mod_python serve` as oneself): serve checks at start-up.
+        configure = ["/bin/sh", "./configure", "--with-python=%s" % sys.executable,
+                     "--without-apache-user"]
         if os.environ.get("APXS"):
             configure.append("--with-apxs=%s" % os.environ["APXS"])
         _run(configure, work)

@@ -13,6 +13,12 @@
 #include "mutex.h"
 #include "ssi.h"
 
+/* What this build is, as text in the file: `mod_python serve` reads it
+ * (installation.module_identity) to check, without loading the module, that
+ * it is the one its Python package was built with. */
+const char mp_build_identity[] =
+    "mod_python-build: version=" MP_VERSION "; python=" MP_PYTHON_BIN;
+
 #define INIT_RAN_NOTE "python_init_ran"
 
 

@@ -4,6 +4,7 @@ configurations httpdconf writes all use these."""
 
 import collections
 import os
+import re
 import subprocess
 
 from mod_python import version as mpversion
@@ -12,16 +13,64 @@ PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 SITE_DIR = os.path.dirname(PACKAGE_DIR)
 
 
+def in_source_tree():
+    """True when this package is the lib/python/mod_python of the source
+    tree it was configured in (tests, scripts/serve-examples)."""
+    tree = getattr(mpversion, "SOURCE_TREE", "")
+    return bool(tree) and os.path.realpath(PACKAGE_DIR) == os.path.realpath(
+        os.path.join(tree, "lib", "python", "mod_python"))
+
+
 def module_so():
-    """Path of the mod_python.so this package belongs to."""
-    candidates = [os.path.join(PACKAGE_DIR, "mod_python.so"),
-                  os.path.join(SITE_DIR, "mod_python.so"),
-                  os.path.join(mpversion.LIBEXECDIR, "mod_python.so"),
-                  getattr(mpversion, "TEST_MOD_PYTHON_SO", "")]
-    for path in candidates:
-        if path and os.path.isfile(path):
-            return path
-    return candidates[2]
+    """Path of the mod_python.so this package was built with: inside the
+    package after pip, the tree's src/ in a source tree, Apache's module
+    directory after `make install`.  Never another one that happens to be
+    there (an older make install, Debian's 3.5 package)."""
+    inside = os.path.join(PACKAGE_DIR, "mod_python.so")
+    if os.path.isfile(inside):
+        return inside
+    if in_source_tree():
+        return os.path.join(mpversion.SOURCE_TREE, "src", "mod_python.so")
+    return os.path.join(mpversion.LIBEXECDIR, "mod_python.so")
+
+
+_IDENTITY_RE = re.compile(rb"mod_python-build: version=([^;\0]*); python=([^\0]*)\0")
+_OTHER_VERSION_RE = re.compile(rb"mod_python/([0-9][0-9A-Za-z.+~-]*)")
+
+Identity = collections.namedtuple("Identity", "version python")
+
+
+def module_identity(path):
+    """(version, embedded python) a mod_python.so says it is, read from the
+    file without loading it.  A module that is not of this project gives
+    python None and whatever version it names (3.5 does), else "unknown"."""
+    with open(path, "rb") as f:
+        data = f.read()
+    match = _IDENTITY_RE.search(data)
+    if match:
+        return Identity(*(m.decode("utf-8", "replace") for m in match.groups()))
+    other = _OTHER_VERSION_RE.search(data)
+    return Identity(other.group(1).decode("ascii") if other else "unknown", None)
+
+
+def module_mismatch(path):
+    """Why the module at `path` is not the one this package was built with,
+    or None when it is."""
+    try:
+        found = module_identity(path)
+    except OSError as exc:
+        return "cannot read %s: %s" % (path, exc.strerror)
+    expected_python = os.path.realpath(mpversion.PYTHON_BIN)
+    if found.python is None:
+        return ("%s is not this mod_python (%s) but another one (version %s)"
+                % (path, mpversion.version, found.version))
+    if found.version != mpversion.version:
+        return ("%s is mod_python %s, but this package is %s"
+                % (path, found.version, mpversion.version))
+    if os.path.realpath(found.python) != expected_python:
+        return ("%s embeds %s, but this package was built for %s"
+                % (path, found.python, expected_python))
+    return None
 
 
 def command_output(argv):
