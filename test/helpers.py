@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 
 REPO = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -632,34 +633,62 @@ CustomLog logs/access_log common
 
 class ServeCommand:
     """A running `python -m mod_python serve ARGS` (the package from LIBDIR,
-    or `command` with `env`): its process, printed URL and server root, and
-    HTTP requests to it.
+    or `command` with `env`): its process, printed URL, server root and
+    error log, what it wrote to stderr, and HTTP requests to it.
 
     The constructor returns once the server answers.  stop() sends the
     signal a user would (Ctrl-C is SIGINT) and returns the exit status."""
 
     def __init__(self, args, cwd=None, port=None, ready=20.0, command=None,
-                 env=None):
+                 env=None, argv=None):
         self.port = port or free_port()
         if command is None:
             command = [sys.executable, "-m", "mod_python"]
             env = dict(os.environ, PYTHONPATH=LIBDIR)
+        if argv is None:    # (argv: a script that runs serve itself)
+            argv = (list(command) + ["serve"] + list(args)
+                    + ["--port", str(self.port)])
         self.proc = subprocess.Popen(
-            list(command) + ["serve"] + list(args)
-            + ["--port", str(self.port)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env=env, cwd=cwd)
+        self._stderr = []
+        self._drain = threading.Thread(target=self._read_stderr, daemon=True)
+        self._drain.start()
         self.root = self._line("Server root: ").split(": ", 1)[1]
-        self.banner = self._line("Serving ")
+        line = self._line(("Error log: ", "Serving "))
+        self.error_log_path = None
+        if line.startswith("Error log: "):
+            self.error_log_path = line.split(": ", 1)[1].split(" (")[0]
+            line = self._line("Serving ")
+        self.banner = line
         self.url = self.banner.split(" at ", 1)[1].split()[0].rstrip("/")
         self._wait_ready(ready)
 
+    def _read_stderr(self):
+        for line in self.proc.stderr:
+            self._stderr.append(line)
+
+    def stderr(self, wait_for=None, timeout=10):
+        """What the command wrote to stderr so far; with `wait_for`, first
+        wait until that text is in it."""
+        deadline = time.time() + timeout
+        while wait_for and wait_for not in "".join(self._stderr) \
+                and time.time() < deadline:
+            time.sleep(0.1)
+        return "".join(self._stderr)
+
     def _line(self, prefix):
-        line = self.proc.stdout.readline().strip()
+        """The next line of stdout starting with prefix (others, such as
+        a script's own words, are passed over)."""
+        line = self.proc.stdout.readline()
+        while line and not line.startswith(prefix):
+            line = self.proc.stdout.readline()
+        line = line.strip()
         if not line.startswith(prefix):
             self.proc.kill()
+            self._drain.join(5)
             raise AssertionError("mod_python serve printed %r; stderr: %s"
-                                 % (line, self.proc.stderr.read()))
+                                 % (line, "".join(self._stderr)))
         return line
 
     def _wait_ready(self, timeout):
@@ -700,12 +729,13 @@ class ServeCommand:
         with open(os.path.join(self.root, "logs", "httpd.pid")) as f:
             return int(f.read())
 
-    def stop(self, signum=signal.SIGINT, remove_root=True):
+    def stop(self, signum=signal.SIGINT):
+        """Stop it as a user would; its exit status.  The command removes
+        its temporary server root itself."""
         if self.proc.poll() is None:
             self.proc.send_signal(signum)
         status = self.proc.wait(30)
-        if remove_root:
-            shutil.rmtree(self.root, ignore_errors=True)
+        self._drain.join(5)
         return status
 
 

@@ -367,7 +367,32 @@ def _import_retrying(module_name, path):
             raise  # something the module itself imports is missing
     # Retried outside the handler so a second failure has a plain traceback.
     importlib.invalidate_caches()
-    return importer(module_name, path)
+    try:
+        return importer(module_name, path)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name.partition(".")[0]:
+            raise
+        message = _not_found_message(exc.name, path or sys.path)
+    raise ModuleNotFoundError(message, name=module_name)
+
+
+def _not_found_message(name, search):
+    """Where a missing top-level module was looked for, and the names
+    found there that come close to it (a typo in PythonHandler)."""
+    import difflib
+    import pkgutil
+    dirs = [d for d in search if isinstance(d, str)]
+    close = []
+    for directory in dirs:     # the nearest directory's names first
+        present = sorted(m.name for m in pkgutil.iter_modules([directory]))
+        close = difflib.get_close_matches(name, present, n=3)
+        if close:
+            break
+    message = "No module named %r; searched: %s" % (
+        name, ", ".join(d or os.getcwd() for d in dirs) or "nothing")
+    if close:
+        message += "; did you mean %s?" % " or ".join(repr(c) for c in close)
+    return message
 
 
 def _import_default(module_name, path):
