@@ -642,10 +642,10 @@ class ServeCommand:
     def __init__(self, args, cwd=None, port=None, ready=20.0, command=None,
                  env=None, argv=None):
         self.port = port or free_port()
-        if command is None:
-            command = [sys.executable, "-m", "mod_python"]
-            env = dict(os.environ, PYTHONPATH=LIBDIR)
         if argv is None:    # (argv: a script that runs serve itself)
+            if command is None:
+                command = [sys.executable, "-m", "mod_python"]
+                env = dict(os.environ, PYTHONPATH=LIBDIR)
             argv = (list(command) + ["serve"] + list(args)
                     + ["--port", str(self.port)])
         self.proc = subprocess.Popen(

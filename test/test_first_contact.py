@@ -513,4 +513,4 @@ def test_readme_apache_example_is_reachable(apache, world_readable_dir):
     srv = apache(config=config.replace("/var/www/app", app))
     r = srv.get("/app/")
     assert (r.status, r.text) == (200, "Hello from mod_python\n")
-    assert "curl http://localhost/app/" in readme_blocks("sh")[2]
+    assert "curl http://localhost/app/" in readme_blocks("sh")[-1]
