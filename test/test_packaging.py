@@ -65,29 +65,30 @@ def _source_copy(dest):
         shutil.copy2(src, dst)
 
 
-def _make_venv(path):
-    if not os.path.exists(SYSTEM_PYTHON):
-        pytest.skip("no %s" % SYSTEM_PYTHON)
-    p = subprocess.run([SYSTEM_PYTHON, "-m", "venv", path], capture_output=True, text=True)
+def _make_venv(path, python=SYSTEM_PYTHON):
+    if not os.path.exists(python):
+        pytest.skip("no %s" % python)
+    p = subprocess.run([python, "-m", "venv", path], capture_output=True, text=True)
     if p.returncode != 0 and os.getuid() == 0 and shutil.which("apt-get"):
         # Debian splits ensurepip into python3-venv
         subprocess.run(["apt-get", "install", "-y", "python3-venv"],
                        capture_output=True, timeout=300)
         shutil.rmtree(path, ignore_errors=True)
-        p = subprocess.run([SYSTEM_PYTHON, "-m", "venv", path], capture_output=True,
+        p = subprocess.run([python, "-m", "venv", path], capture_output=True,
                            text=True)
     if p.returncode != 0:
         pytest.skip("cannot create a virtualenv with %s (install python3-venv): %s"
                     % (SYSTEM_PYTHON, p.stderr.strip()[-300:]))
 
 
-def _source_and_venv(top):
-    """A fresh copy of the source tree and an empty virtualenv under top:
-    (source dir, venv dir, the venv's python, an environment for it)."""
+def _source_and_venv(top, python=SYSTEM_PYTHON):
+    """A fresh copy of the source tree and an empty virtualenv under top,
+    made from `python`: (source dir, venv dir, the venv's python, an
+    environment for it)."""
     src = os.path.join(top, "src")
     venv = os.path.join(top, "venv")
     _source_copy(src)
-    _make_venv(venv)
+    _make_venv(venv, python)
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("PYTHON") and k != "VIRTUAL_ENV"}
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
@@ -163,6 +164,39 @@ def test_pip_install_into_venv_serves_hello(world_readable_dir, apache):
     finally:
         status = served.stop(signal.SIGINT)
     assert status == 0 and process_gone(pid)
+
+
+def _path_python_children_cannot_read():
+    python = shutil.which("python3")
+    check = os.path.join(LIBDIR, "mod_python", "childaccess.py")
+    if os.geteuid() != 0 or not python or subprocess.run(
+            [python, check, "www-data", python]).returncode != 1:
+        pytest.skip("needs root and a python3 on PATH that www-data cannot "
+                    "read (a pyenv Python under /root)")
+    return python
+
+
+def test_pip_install_from_a_python_the_children_cannot_read(
+        world_readable_dir):
+    """pip install works (who runs the children is not known then), and
+    serve, as root, refuses in one line instead of serving 500s."""
+    python = _path_python_children_cannot_read()
+    src, venv, vpython, env = _source_and_venv(world_readable_dir, python)
+    p = subprocess.run([vpython, "-m", "pip", "install", "-q", src], env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-5000:]
+    with open(os.path.join(world_readable_dir, "hello.py"), "w") as f:
+        f.write("def handler(req):\n    return 0\n")
+    out = subprocess.run([os.path.join(venv, "bin", "mod_python"), "serve",
+                          "hello.py"], cwd=world_readable_dir, env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.startswith("mod_python serve: error: Apache's children "
+                                 "run as www-data, who cannot enter ")
+    assert out.stderr.endswith(
+        "Fix: install mod_python into a virtualenv made from a Python that "
+        "user can read (/usr/bin/python3 -m venv ENV; ENV/bin/pip install "
+        "mod_python), or run serve as a normal user (not root).\n")
 
 
 def test_sdist_carries_configure_and_installs(world_readable_dir):
