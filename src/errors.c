@@ -1,5 +1,6 @@
 /* Logging the pending Python exception. */
 #include "errors.h"
+#include "interpreters.h"
 
 /* The pending exception as one object (NULL if none), cleared. */
 static PyObject *take_exception(void)
@@ -18,15 +19,6 @@ static PyObject *take_exception(void)
 #endif
 }
 
-static void restore_exception(PyObject *exc)
-{
-#if PY_VERSION_HEX >= 0x030C0000
-    PyErr_SetRaisedException(exc);
-#else
-    PyErr_Restore(Py_NewRef((PyObject *)Py_TYPE(exc)), exc, PyException_GetTraceback(exc));
-#endif
-}
-
 /* Logs prefix + "Type: message" of exc (any error while reading the
  * message is dropped: nothing may stay pending). */
 static void log_exception_line(server_rec *s, const char *prefix, PyObject *exc)
@@ -41,19 +33,58 @@ static void log_exception_line(server_rec *s, const char *prefix, PyObject *exc)
     Py_XDECREF(text);
 }
 
+/* Logs each line of text (may be several, '\n'-separated) after prefix. */
+static void log_lines(server_rec *s, const char *prefix, const char *text)
+{
+    while (*text) {
+        const char *end = strchr(text, '\n');
+        int len = end ? (int)(end - text) : (int)strlen(text);
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "%s%.*s", prefix, len, text);
+        text += len + (end != NULL);
+    }
+}
+
+/* Logs the traceback of exc, formatted by the traceback module.  Not
+ * PyErr_Print: for SystemExit it would end the whole child. */
+static void log_traceback(server_rec *s, const char *prefix, PyObject *exc)
+{
+    PyObject *module = PyImport_ImportModule("traceback");
+    PyObject *tb = PyException_GetTraceback(exc);
+    PyObject *lines = module ? PyObject_CallMethod(module, "format_exception",
+                                                   "OOO", Py_TYPE(exc), exc,
+                                                   tb ? tb : Py_None)
+                             : NULL;
+    Py_ssize_t i;
+
+    for (i = 0; lines && i < PyList_Size(lines); i++) {
+        const char *text = PyUnicode_AsUTF8(PyList_GET_ITEM(lines, i));
+        if (text)
+            log_lines(s, prefix, text);
+    }
+    if (PyErr_Occurred()) {
+        PyErr_Clear();
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                     "%s(the traceback could not be formatted)", prefix);
+    }
+    Py_XDECREF(lines);
+    Py_XDECREF(tb);
+    Py_XDECREF(module);
+}
+
 void mp_log_python_error(server_rec *s, const char *context)
 {
     PyObject *exc = take_exception();
+    /* (not mp_interp_running: it takes the interpreter table's lock, which
+     * the creator of an interpreter holds while it logs set-up errors) */
+    mp_interp *interp = mp_interp_current();
     char prefix[256];
 
-    apr_snprintf(prefix, sizeof(prefix), "mod_python: %s: ", context);
+    apr_snprintf(prefix, sizeof(prefix), "mod_python (interpreter '%s'): %s: ",
+                 interp ? interp->name : "?", context);
     log_exception_line(s, prefix, exc);
-    if (exc) {
-        /* The traceback goes to stderr, which Apache sends to the log;
-         * 0: keep no traceback alive in sys.last_*. */
-        restore_exception(exc);
-        PyErr_PrintEx(0);
-    }
+    if (exc)
+        log_traceback(s, prefix, exc);
+    Py_XDECREF(exc);
 }
 
 static void log_cleanup_error(server_rec *s, PyObject *callable)

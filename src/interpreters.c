@@ -10,6 +10,8 @@
 #include "apachemodule.h"
 #include "errors.h"
 #include "apr_thread_mutex.h"
+#include <pwd.h>
+#include <unistd.h>
 
 static apr_pool_t *interp_pool;
 static apr_hash_t *interps;             /* name -> mp_interp */
@@ -45,6 +47,43 @@ static PyStatus configure(PyConfig *config, const mp_server_config *sconf)
     return PyConfig_SetBytesArgv(config, 1, argv);
 }
 
+/* The first directory on the way to path that this process cannot enter,
+ * or path itself if it cannot read it; NULL when it can. */
+static const char *blocked_on_the_way(apr_pool_t *p, const char *path)
+{
+    char *prefix = apr_pstrdup(p, path), *slash = prefix;
+
+    while ((slash = strchr(slash + 1, '/'))) {
+        *slash = '\0';
+        if (access(prefix, X_OK) != 0)
+            return prefix;
+        *slash = '/';
+    }
+    return access(path, R_OK) == 0 ? NULL : prefix;
+}
+
+/* Python reports an unreadable home as a failure to find its codecs; say
+ * which directory this child's user cannot reach, and what to do.  (Runs
+ * in child_init, before any thread: getpwuid is safe there.) */
+static void explain_start_failure(apr_pool_t *p)
+{
+    const char *file = MP_PYTHON_STDLIB "/encodings/__init__.py";
+    const char *blocked = blocked_on_the_way(p, file);
+    const struct passwd *user = getpwuid(getuid());
+
+    if (blocked)
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, main_server,
+                     "mod_python: Python cannot start in this child: its user "
+                     "%s cannot %s %s, on the way to %s, the standard library "
+                     "of %s.  Build mod_python with a Python that user can "
+                     "read (./configure --with-python=/usr/bin/python3), or "
+                     "make that directory readable by it.  Python requests "
+                     "get 500 until then.",
+                     user ? user->pw_name : "?",
+                     strcmp(blocked, file) ? "enter" : "read", blocked,
+                     MP_PYTHON_STDLIB, MP_PYTHON_BIN);
+}
+
 static int initialize_python(const mp_server_config *sconf)
 {
     PyPreConfig preconfig;
@@ -66,6 +105,7 @@ static int initialize_python(const mp_server_config *sconf)
                      "mod_python: cannot start Python %s (home %s): %s",
                      PY_VERSION, MP_PYTHON_HOME,
                      status.err_msg ? status.err_msg : "unknown error");
+        explain_start_failure(interp_pool);
         return 0;
     }
     return 1;

@@ -1,0 +1,117 @@
+"""Faults outside any handler must not end an Apache child: each is logged
+like any other Python exception, and the child keeps serving."""
+
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from helpers import LIBDIR, REPO, child_pids
+
+STATIC = "static content\n"
+
+
+
+
+def test_systemexit_in_a_site_dirs_pth_file_keeps_the_child(apache):
+    srv = apache(start=False, mpm="event", site_dirs="%s:@DOCROOT@/extra"
+                 % LIBDIR, files={"static.txt": STATIC, "app.py": """
+from mod_python import apache
+def handler(req):
+    req.write("python")
+    return apache.OK
+"""}, config="""
+<Location /app>
+    SetHandler mod_python
+    PythonHandler app
+    PythonPath "['@DOCROOT@'] + sys.path"
+</Location>
+""")
+    srv.write("extra/exits.pth", "import sys; sys.exit(3)\n")
+    srv.start()
+    children = child_pids(srv.pid)
+    for _ in range(5):
+        r = srv.get("/static.txt")
+        assert (r.status, r.text) == (200, STATIC)
+        assert srv.get("/app").status == 500
+    assert child_pids(srv.pid) == children        # no child died or respawned
+    log = srv.error_log()
+    assert "SystemExit: 3" in log
+    assert "mod_python (interpreter " in log
+    assert "exit signal" not in log and "exit status" not in log
+
+
+def test_systemexit_in_a_pythonimport_module_keeps_the_child(apache):
+    srv = apache(mpm="prefork", files={"static.txt": STATIC,
+                                        "leaving.py": "import sys\nsys.exit(4)\n"},
+                 config="""
+PythonPath "['@DOCROOT@'] + sys.path"
+PythonImport leaving main_interpreter
+""")
+    children = sorted(child_pids(srv.pid))
+    for _ in range(5):
+        assert srv.get("/static.txt").text == STATIC
+    assert sorted(child_pids(srv.pid)) == children
+    log = srv.error_log()
+    assert "SystemExit: 4" in log
+    assert "exit status" not in log
+
+
+def path_python_children_cannot_read():
+    python = shutil.which("python3")
+    check = os.path.join(LIBDIR, "mod_python", "childaccess.py")
+    if os.geteuid() != 0 or not python or subprocess.run(
+            [python, check, "www-data", python],
+            capture_output=True).returncode != 1:
+        pytest.skip("needs root and a python3 on PATH that www-data cannot "
+                    "read (a pyenv Python under /root)")
+    return python
+
+
+def build_for(python, top):
+    """mod_python.so built in a copy of the tree for `python`, with the
+    configure check of the children's user turned off."""
+    tree = os.path.join(top, "tree")
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, check=True,
+                           capture_output=True).stdout.decode().split("\0")
+    for rel in filter(None, files):
+        if os.path.isfile(os.path.join(REPO, rel)):
+            os.makedirs(os.path.dirname(os.path.join(tree, rel)),
+                        exist_ok=True)
+            shutil.copy2(os.path.join(REPO, rel), os.path.join(tree, rel))
+    for command in (["autoconf"], ["./configure", "--with-python=" + python,
+                                   "--without-apache-user"],
+                    ["make", "-s", "-j2", "src/mod_python.so"]):
+        subprocess.run(command, cwd=tree, check=True, capture_output=True)
+    return os.path.join(tree, "src", "mod_python.so")
+
+
+def test_a_python_the_children_cannot_read_is_explained_once(
+        apache, world_readable_dir):
+    python = path_python_children_cannot_read()
+    so = build_for(python, world_readable_dir)
+    subprocess.run(["chmod", "-R", "a+rX", world_readable_dir], check=True)
+    srv = apache(module_so=so, mpm="prefork", files={"static.txt": STATIC,
+                                                      "app.py": "x = 1\n"},
+                 config="""
+<Location /app>
+    SetHandler mod_python
+    PythonHandler app
+</Location>
+""")
+    started = time.time()
+    assert srv.get("/app").status == 500
+    assert time.time() - started < 5
+    assert srv.get("/static.txt").text == STATIC
+    lines = [l for l in srv.error_log().splitlines()
+             if "Python cannot start in this child" in l]
+    children = len(child_pids(srv.pid))
+    assert 1 <= len(lines) <= children + 1       # once per child
+    stdlib = subprocess.run([python, "-c", "import sysconfig; print("
+                             "sysconfig.get_paths()['stdlib'])"],
+                            capture_output=True, text=True).stdout.strip()
+    assert ("its user www-data cannot enter /root, on the way to %s, the "
+            "standard library of" % stdlib) in lines[0]
+    assert "./configure --with-python=/usr/bin/python3" in lines[0]
