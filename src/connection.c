@@ -329,6 +329,8 @@ static PyObject *get_hlist(PyObject *o, void *c)
 
 static int set_keepalive(PyObject *o, PyObject *value, void *c)
 {
+    long v;
+
     if (!value) {
         PyErr_SetString(PyExc_AttributeError, "can't delete connection attributes");
         return -1;
@@ -339,8 +341,17 @@ static int set_keepalive(PyObject *o, PyObject *value, void *c)
     }
     if (!alive((mp_conn *)o))
         return -1;
-    C(o)->keepalive = (ap_conn_keepalive_e)PyLong_AsLong(value);
-    return PyErr_Occurred() ? -1 : 0;
+    v = PyLong_AsLong(value);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (v != AP_CONN_UNKNOWN && v != AP_CONN_CLOSE && v != AP_CONN_KEEPALIVE) {
+        /* anything else would be an enum value Apache does not know */
+        PyErr_Format(PyExc_ValueError, "keepalive must be AP_CONN_UNKNOWN, "
+                     "AP_CONN_CLOSE or AP_CONN_KEEPALIVE, not %ld", v);
+        return -1;
+    }
+    C(o)->keepalive = (ap_conn_keepalive_e)v;
+    return 0;
 }
 
 #define RO(name) {#name, get_##name, NULL, NULL, NULL}

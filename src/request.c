@@ -5,6 +5,7 @@
  * one.  When the request ends the object is cut off its request_rec:
  * using it later raises instead of touching freed memory. */
 #include "request.h"
+#include <limits.h>
 #include "config.h"
 #include "context.h"
 #include "connection.h"
@@ -638,7 +639,9 @@ static PyMethodDef req_methods[] = {
  * Plain request_rec fields, described once
  */
 
-enum { F_STR, F_INT, F_UINT, F_I64, F_OFF, F_TIME };
+/* F_STR may be None (NULL); F_STR_ONLY may not: Apache dereferences it
+ * (r->uri in add_cgi_vars, for one). */
+enum { F_STR, F_STR_ONLY, F_INT, F_UINT, F_I64, F_OFF, F_TIME };
 
 typedef struct {
     int type;
@@ -656,7 +659,8 @@ static PyObject *field_get(PyObject *o, void *closure)
     if (!r)
         return NULL;
     switch (f->type) {
-    case F_STR:  return mp_str(FIELD_AT(r, f, const char *));
+    case F_STR:
+    case F_STR_ONLY: return mp_str(FIELD_AT(r, f, const char *));
     case F_INT:  return PyLong_FromLong(FIELD_AT(r, f, int));
     case F_UINT: return PyLong_FromUnsignedLong(FIELD_AT(r, f, unsigned));
     case F_I64:  return PyLong_FromLongLong(FIELD_AT(r, f, apr_int64_t));
@@ -672,6 +676,28 @@ static int no_delete(PyObject *value)
     return value == NULL;
 }
 
+/* Writable numeric fields are all C ints: a value out of range raises
+ * OverflowError and leaves the field as it was. */
+static int set_int_field(request_rec *r, const field_t *f, PyObject *value)
+{
+    long v;
+
+    if (!PyLong_Check(value)) {
+        /* 3.5's wording, which python-api.md keeps */
+        PyErr_Format(PyExc_TypeError, "%s must be a integer", f->name);
+        return -1;
+    }
+    v = PyLong_AsLong(value);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (v < INT_MIN || v > INT_MAX) {
+        PyErr_Format(PyExc_OverflowError, "%s out of range: %ld", f->name, v);
+        return -1;
+    }
+    FIELD_AT(r, f, int) = (int)v;
+    return 0;
+}
+
 static int field_set(PyObject *o, PyObject *value, void *closure)
 {
     const field_t *f = closure;
@@ -680,20 +706,14 @@ static int field_set(PyObject *o, PyObject *value, void *closure)
 
     if (!r || no_delete(value))
         return -1;
-    if (f->type == F_STR) {
-        const char *s = mp_str_arg(value, r->pool, 1, &failed);
+    if (f->type == F_STR || f->type == F_STR_ONLY) {
+        const char *s = mp_str_arg(value, r->pool, f->type == F_STR, &failed);
         if (failed)
             return -1;
         FIELD_AT(r, f, const char *) = s;
         return 0;
     }
-    if (!PyLong_Check(value)) {
-        /* 3.5's wording, which python-api.md keeps */
-        PyErr_Format(PyExc_TypeError, "%s must be a integer", f->name);
-        return -1;
-    }
-    FIELD_AT(r, f, int) = (int)PyLong_AsLong(value);
-    return PyErr_Occurred() ? -1 : 0;
+    return set_int_field(r, f, value);
 }
 
 #define DESCRIBE(name, type, writable) \
@@ -732,7 +752,7 @@ RW_FIELD(ap_auth_type, F_STR)
 RW_FIELD(no_cache, F_INT)
 RW_FIELD(no_local_copy, F_INT)
 RO_FIELD(unparsed_uri, F_STR)
-RW_FIELD(uri, F_STR)
+RW_FIELD(uri, F_STR_ONLY)
 RW_FIELD(filename, F_STR)
 RW_FIELD(canonical_filename, F_STR)
 RW_FIELD(path_info, F_STR)

@@ -115,3 +115,57 @@ def test_a_python_the_children_cannot_read_is_explained_once(
     assert ("its user www-data cannot enter /root, on the way to %s, the "
             "standard library of" % stdlib) in lines[0]
     assert "./configure --with-python=/usr/bin/python3" in lines[0]
+
+
+SETTERS = """
+from mod_python import apache
+
+def attempt(fn):
+    try:
+        fn()
+        return "ok"
+    except Exception as exc:
+        return type(exc).__name__
+
+def handler(req):
+    results = []
+    results.append(attempt(lambda: setattr(req, "uri", None)))
+    results.append(req.uri)
+    old = req.status
+    results.append(attempt(lambda: setattr(req, "status", 2**40 + 200)))
+    results.append(attempt(lambda: setattr(req, "status", -2**31 - 1)))
+    results.append(str(req.status == old))
+    results.append(attempt(lambda: setattr(req, "chunked", 2**31)))
+    conn = req.connection
+    keep = conn.keepalive
+    results.append(attempt(lambda: setattr(conn, "keepalive", 7)))
+    results.append(attempt(lambda: setattr(conn, "keepalive", 2**70)))
+    results.append(str(conn.keepalive == keep))
+    req.filename = None
+    req.canonical_filename = None
+    req.path_info = None
+    req.args = None
+    req.add_common_vars()
+    req.add_cgi_vars()
+    results.append(req.subprocess_env.get("REQUEST_URI"))
+    results.append(str(req.subprocess_env.get("SCRIPT_FILENAME")))
+    req.content_type = "text/plain"
+    req.write("|".join(results))
+    return apache.OK
+"""
+
+
+def test_setters_refuse_none_for_str_and_out_of_range_ints(apache):
+    srv = apache(mpm="event", files={"setters.py": SETTERS}, config="""
+<Location /setters>
+    SetHandler mod_python
+    PythonHandler setters
+    PythonPath "['@DOCROOT@'] + sys.path"
+</Location>
+""")
+    r = srv.get("/setters")
+    assert r.status == 200, srv.error_log()
+    assert r.text == ("TypeError|/setters|OverflowError|OverflowError|True|"
+                      "OverflowError|ValueError|OverflowError|True|/setters|"
+                      "None")
+    assert srv.get("/setters").status == 200      # the child lived
