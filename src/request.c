@@ -124,9 +124,39 @@ void mp_request_run_cleanups(mp_request *self)
  * Output
  */
 
-static PyObject *req_write(mp_request *self, PyObject *args)
+/* The live request_rec whose response may still be written to, or NULL
+ * with an exception set.  Once the end of the response went out (cleanups,
+ * the log phase), more bytes would land between two responses of a
+ * keep-alive connection. */
+static request_rec *writable(mp_request *self, const char *method)
 {
     request_rec *r = live(self);
+    if (r && r->eos_sent) {
+        PyErr_Format(PyExc_RuntimeError, "req.%s(): the response has already "
+                     "been sent; nothing can be added to it now", method);
+        return NULL;
+    }
+    return r;
+}
+
+/* ap_rwrite takes an int length: larger buffers go in pieces. */
+static int write_all(request_rec *r, const char *buf, Py_ssize_t len)
+{
+    const Py_ssize_t piece = 1 << 30;
+    int rc = 0;
+
+    while (len > 0 && rc >= 0) {
+        int n = (int)(len < piece ? len : piece);
+        rc = ap_rwrite(buf, n, r);
+        buf += n;
+        len -= n;
+    }
+    return rc;
+}
+
+static PyObject *req_write(mp_request *self, PyObject *args)
+{
+    request_rec *r = writable(self, "write");
     Py_buffer data;
     int flush = 1, rc = 0;
 
@@ -134,7 +164,7 @@ static PyObject *req_write(mp_request *self, PyObject *args)
         return NULL;
     if (data.len) {
         MP_BEGIN_ALLOW_THREADS
-        rc = ap_rwrite(data.buf, (int)data.len, r);
+        rc = write_all(r, data.buf, data.len);
         if (rc >= 0 && flush)
             rc = ap_rflush(r);
         MP_END_ALLOW_THREADS
@@ -150,7 +180,7 @@ static PyObject *req_write(mp_request *self, PyObject *args)
 
 static PyObject *req_flush(mp_request *self, PyObject *unused)
 {
-    request_rec *r = live(self);
+    request_rec *r = writable(self, "flush");
     int rc;
     if (!r)
         return NULL;
@@ -166,7 +196,7 @@ static PyObject *req_flush(mp_request *self, PyObject *unused)
 
 static PyObject *req_sendfile(mp_request *self, PyObject *args)
 {
-    request_rec *r = live(self);
+    request_rec *r;
     const char *path;
     long long offset = 0, length = -1;
     apr_finfo_t finfo;
@@ -174,6 +204,7 @@ static PyObject *req_sendfile(mp_request *self, PyObject *args)
     apr_size_t sent = 0;
     apr_status_t rc;
 
+    r = writable(self, "sendfile");
     if (!r || !PyArg_ParseTuple(args, "s|LL:sendfile", &path, &offset, &length))
         return NULL;
     if (apr_stat(&finfo, path, APR_FINFO_SIZE, r->pool) != APR_SUCCESS) {

@@ -1,6 +1,7 @@
 """Faults outside any handler must not end an Apache child: each is logged
 like any other Python exception, and the child keeps serving."""
 
+import http.client
 import os
 import shutil
 import subprocess
@@ -169,3 +170,84 @@ def test_setters_refuse_none_for_str_and_out_of_range_ints(apache):
                       "OverflowError|ValueError|OverflowError|True|/setters|"
                       "None")
     assert srv.get("/setters").status == 200      # the child lived
+
+
+LATE_WRITES = """
+from mod_python import apache
+
+def handler(req):
+    req.write("body")
+    req.register_cleanup(late, (req, "cleanup"))
+    return apache.OK
+
+def late(args):
+    req, where = args
+    for attempt in (lambda: req.write("LATE-" + where),
+                    lambda: req.flush(),
+                    lambda: req.sendfile(__file__)):
+        try:
+            attempt()
+        except RuntimeError as exc:
+            apache.log_error("%s: %s" % (where, exc))
+
+def loghandler(req):
+    late((req, "log"))
+    return apache.OK
+"""
+
+
+def test_output_after_the_response_ended_is_refused(apache):
+    srv = apache(mpm="event", files={"late.py": LATE_WRITES}, config="""
+<Location /late>
+    SetHandler mod_python
+    PythonHandler late
+    PythonLogHandler late::loghandler
+    PythonPath "['@DOCROOT@'] + sys.path"
+</Location>
+""")
+    raw = srv.raw(b"GET /late HTTP/1.1\r\nHost: x\r\n\r\n"
+                  b"GET /late HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert b"LATE" not in raw
+    assert raw.count(b"HTTP/1.1 200 OK") == 2
+    assert raw.endswith(b"\r\n\r\n4\r\nbody\r\n0\r\n\r\n")
+    log = srv.error_log()
+    for where in ("log", "cleanup"):
+        for method in ("write", "flush", "sendfile"):
+            assert ("%s: req.%s(): the response has already been sent; "
+                    "nothing can be added to it now" % (where, method)) in log
+
+
+HUGE = 2**31 + 1000     # past what an int length can say
+
+
+def test_a_write_larger_than_2_gib_is_sent_whole(apache):
+    srv = apache(mpm="event", files={"huge.py": """
+from mod_python import apache
+
+def handler(req):
+    data = b"x" * %d
+    req.content_type = "application/octet-stream"
+    req.set_content_length(len(data))
+    req.write(data, 0)
+    return apache.OK
+""" % HUGE}, config="""
+<Location /huge>
+    SetHandler mod_python
+    PythonHandler huge
+    PythonPath "['@DOCROOT@'] + sys.path"
+</Location>
+""")
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=120)
+    conn.request("GET", "/huge")
+    response = conn.getresponse()
+    assert response.status == 200
+    assert int(response.getheader("Content-Length")) == HUGE
+    received, last = 0, b""
+    while True:
+        block = response.read(1 << 22)
+        if not block:
+            break
+        received += len(block)
+        last = block
+    conn.close()
+    assert received == HUGE and last.endswith(b"xxxx")
