@@ -391,7 +391,11 @@ static const char *cmd_filter(cmd_parms *cmd, void *mconfig,
         return err;
     h->handler = handler;
     name = apr_pstrdup(cmd->pool, name ? name : handler);
-    mp_register_filter(name, cmd->info != NULL);
+    if (mp_register_filter(name, cmd->info != NULL) < 0)
+        return apr_psprintf(cmd->pool, "%s: the filter name '%s' is taken by "
+                            "another module's filter; give this one another "
+                            "name (%s %s NAME)", cmd->cmd->name, name,
+                            cmd->cmd->name, handler);
     ap_str_tolower((char *)name);     /* as Apache keys its filters */
     apr_hash_set(filters, name, APR_HASH_KEY_STRING, h);
     return NULL;

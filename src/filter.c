@@ -288,12 +288,27 @@ static apr_status_t input_filter(ap_filter_t *f, apr_bucket_brigade *bb,
     return deliver(ctx, bb, mode, block, readbytes);
 }
 
-void mp_register_filter(const char *name, int is_input)
+/* True when another module registered a filter of that name: registering
+ * ours would silently replace it for the whole server. */
+static int taken_by_another_module(const char *name, int is_input)
 {
+    ap_filter_rec_t *known = is_input ? ap_get_input_filter_handle(name)
+                                      : ap_get_output_filter_handle(name);
+    if (!known)
+        return 0;
+    return is_input ? known->filter_func.in_func != input_filter
+                    : known->filter_func.out_func != output_filter;
+}
+
+int mp_register_filter(const char *name, int is_input)
+{
+    if (taken_by_another_module(name, is_input))
+        return -1;
     if (is_input)
         ap_register_input_filter(name, input_filter, NULL, AP_FTYPE_RESOURCE);
     else
         ap_register_output_filter(name, output_filter, NULL, AP_FTYPE_RESOURCE);
+    return 0;
 }
 
 void mp_register_request_filters(void)

@@ -124,14 +124,24 @@ void mp_request_run_cleanups(mp_request *self)
  * Output
  */
 
+/* True once the response is over: its end was sent and no handler that
+ * makes it is running (the log phase, cleanups).  (An output filter that
+ * closes early also sends the end, while the handler goes on writing:
+ * what it writes then is dropped by the filter, not refused.) */
+static int response_over(mp_request *self, request_rec *r)
+{
+    return r->eos_sent
+        && (!self->phase || !strcmp(self->phase, "PythonLogHandler")
+            || !strcmp(self->phase, "PythonCleanupHandler"));
+}
+
 /* The live request_rec whose response may still be written to, or NULL
- * with an exception set.  Once the end of the response went out (cleanups,
- * the log phase), more bytes would land between two responses of a
- * keep-alive connection. */
+ * with an exception set: bytes written after the response would land
+ * between two responses of a keep-alive connection. */
 static request_rec *writable(mp_request *self, const char *method)
 {
     request_rec *r = live(self);
-    if (r && r->eos_sent) {
+    if (r && response_over(self, r)) {
         PyErr_Format(PyExc_RuntimeError, "req.%s(): the response has already "
                      "been sent; nothing can be added to it now", method);
         return NULL;

@@ -50,8 +50,9 @@ mp_filter_ctx *mp_filter_ctx_make(request_rec *r, const mp_handler *reg,
                                   const char *name, int is_input);
 
 /* Registers the Apache filter that runs a PythonInputFilter or
- * PythonOutputFilter of that name (config time). */
-void mp_register_filter(const char *name, int is_input);
+ * PythonOutputFilter of that name (config time); -1 when another module
+ * already has a filter of that name. */
+int mp_register_filter(const char *name, int is_input);
 
 /* Registers the filters behind req.register_*_filter() (hook time). */
 void mp_register_request_filters(void);
