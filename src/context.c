@@ -70,7 +70,8 @@ apr_array_header_t *mp_context_added(mp_context *ctx, const char *phase, int cre
 
 PyObject *mp_context_request(request_rec *r)
 {
-    mp_interp *in = mp_interp_current();
+    /* (running, not current: threads Python started reach here too) */
+    mp_interp *in = mp_interp_running();
     mp_context *ctx = mp_context_get(r, 1);
     mp_object_node *node;
 

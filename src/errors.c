@@ -74,9 +74,7 @@ static void log_traceback(server_rec *s, const char *prefix, PyObject *exc)
 void mp_log_python_error(server_rec *s, const char *context)
 {
     PyObject *exc = take_exception();
-    /* (not mp_interp_running: it takes the interpreter table's lock, which
-     * the creator of an interpreter holds while it logs set-up errors) */
-    mp_interp *interp = mp_interp_current();
+    mp_interp *interp = mp_interp_running();
     char prefix[256];
 
     apr_snprintf(prefix, sizeof(prefix), "mod_python (interpreter '%s'): %s: ",

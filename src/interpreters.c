@@ -3,7 +3,15 @@
  * Apache's parent never runs Python: each child starts it in child_init,
  * so graceful restarts never see a half-initialised interpreter.  Every
  * (thread, interpreter) pair gets its own PyThreadState, created on first
- * use and kept for the life of the thread. */
+ * use and kept for the life of the thread.
+ *
+ * Lock order.  Two locks matter: interps_lock (the table of interpreters)
+ * and the GIL.  interps_lock is taken only by threads that do not hold the
+ * GIL (find_or_create), and the creation of an interpreter then takes the
+ * GIL while holding it: interps_lock before the GIL, never the other way.
+ * Code that holds the GIL (Python code, on any thread, including threads
+ * Python started itself) finds its interpreter's record through the
+ * interpreter's own dict (mp_interp_running), never through the table. */
 #include "interpreters.h"
 #include "config.h"
 #include "server.h"
@@ -272,22 +280,32 @@ mp_interp *mp_interp_current(void)
     return in;
 }
 
+/* Each interpreter keeps a pointer to its record in its own dict, so that
+ * code running in it finds the record without the table (and its lock). */
+static const char RECORD_KEY[] = "mod_python.interpreter_record";
+
+/* Called with the GIL of in->state held. */
+static int attach_record(mp_interp *in)
+{
+    PyObject *dict = PyInterpreterState_GetDict(in->state);
+    PyObject *capsule = PyCapsule_New(in, RECORD_KEY, NULL);
+    int rc = dict && capsule ? PyDict_SetItemString(dict, RECORD_KEY, capsule) : -1;
+
+    Py_XDECREF(capsule);
+    return rc;
+}
+
 mp_interp *mp_interp_running(void)
 {
-    mp_interp *in = mp_interp_current(), *found = NULL;
-    PyInterpreterState *state;
-    apr_hash_index_t *hi;
+    mp_interp *in = mp_interp_current();
+    PyObject *dict, *capsule;
 
     if (in)
         return in;
-    /* A thread Python code started itself: find its interpreter. */
-    state = PyInterpreterState_Get();
-    apr_thread_mutex_lock(interps_lock);
-    for (hi = apr_hash_first(NULL, interps); hi && !found; hi = apr_hash_next(hi))
-        if (((mp_interp *)apr_hash_this_val(hi))->state == state)
-            found = apr_hash_this_val(hi);
-    apr_thread_mutex_unlock(interps_lock);
-    return found;
+    /* A thread Python code started itself: ask its interpreter. */
+    dict = PyInterpreterState_GetDict(PyInterpreterState_Get());
+    capsule = dict ? PyDict_GetItemString(dict, RECORD_KEY) : NULL;
+    return capsule ? PyCapsule_GetPointer(capsule, RECORD_KEY) : NULL;
 }
 
 /* Creates a sub-interpreter; called with interps_lock held, GIL not held. */
@@ -310,6 +328,8 @@ static mp_interp *create_interpreter(const char *name)
     in = new_record(name, PyThreadState_GetInterpreter(ts));
     remember_state(in, ts);
     make_current(in);
+    if (attach_record(in) < 0)
+        mp_log_python_error(main_server, "recording the interpreter");
     if (set_up_interpreter(in) < 0)
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, main_server,
                      "mod_python: interpreter '%s' is unusable", name);
@@ -419,6 +439,8 @@ void mp_python_start(apr_pool_t *pchild, server_rec *s)
                              PyThreadState_GetInterpreter(PyThreadState_Get()));
     remember_state(main_interp, PyThreadState_Get());
     make_current(main_interp);
+    if (attach_record(main_interp) < 0)
+        mp_log_python_error(main_server, "recording the interpreter");
     if (set_up_interpreter(main_interp) < 0)
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
                      "mod_python: the main interpreter is unusable");

@@ -10,7 +10,7 @@
 
 PyObject *mp_server_object(server_rec *s)
 {
-    mp_interp *in = mp_interp_current();
+    mp_interp *in = mp_interp_running();
     mp_server *obj = in ? apr_hash_get(in->servers, &s, sizeof(s)) : NULL;
 
     if (!obj) {

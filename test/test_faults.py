@@ -285,3 +285,88 @@ def test_deflate_still_works_beside_a_python_filter(apache):
 """)
     r = srv.get("/page.txt", headers={"Accept-Encoding": "gzip"})
     assert r.header("Content-Encoding") == "gzip"
+
+
+HAMMER = """
+import threading, time
+from mod_python import apache
+
+def busy(seconds):
+    end = time.time() + seconds
+    while time.time() < end:
+        apache.register_cleanup(lambda data: None)
+
+def handler(req):
+    threading.Thread(target=busy, args=(4,), daemon=True).start()
+    req.write("started")
+    return apache.OK
+
+def named(req):
+    req.write(req.interpreter)
+    return apache.OK
+"""
+
+
+def test_cleanups_registered_by_a_thread_while_interpreters_are_made(apache):
+    """A thread Python started registers child cleanups while requests
+    create new interpreters: neither may wait for the other for good."""
+    locations = "\n".join("""
+<Location /i%d>
+    SetHandler mod_python
+    PythonHandler hammer::named
+    PythonInterpreter interp%d
+    PythonPath "['@DOCROOT@'] + sys.path"
+</Location>""" % (i, i) for i in range(40))
+    srv = apache(mpm="event", files={"hammer.py": HAMMER}, config="""
+<Location /start>
+    SetHandler mod_python
+    PythonHandler hammer
+    PythonPath "['@DOCROOT@'] + sys.path"
+</Location>
+""" + locations)
+    assert srv.get("/start").text == "started"
+    for i in range(40):
+        r = srv.get("/i%d" % i, timeout=10)
+        assert r.text == "interp%d" % i
+
+
+RELATIONS = """
+import threading
+from mod_python import apache
+
+def first(req):
+    req.internal_redirect("/second")
+    return apache.OK
+
+def second(req):
+    seen = []
+    def look():
+        seen.append((req.prev.uri, req.main, req.next, req.prev.interpreter,
+                     req.server.server_hostname is not None))
+    thread = threading.Thread(target=look)
+    thread.start()
+    thread.join()
+    prev_uri, main, next_, interpreter, has_server = seen[0]
+    req.write("%s|%s|%s|%s|%s" % (prev_uri, main, next_,
+                                  interpreter == req.interpreter, has_server))
+    return apache.OK
+"""
+
+
+def test_request_relations_read_from_a_python_thread(apache):
+    srv = apache(mpm="event", files={"rel.py": RELATIONS}, config="""
+<Location /first>
+    SetHandler mod_python
+    PythonHandler rel::first
+    PythonPath "['@DOCROOT@'] + sys.path"
+</Location>
+<Location /second>
+    SetHandler mod_python
+    PythonHandler rel::second
+    PythonPath "['@DOCROOT@'] + sys.path"
+</Location>
+""")
+    for _ in range(3):
+        assert srv.get("/first").text == "/first|None|None|True|True"
+    log = srv.error_log()
+    assert "Segmentation fault" not in log and "exit signal" not in log
