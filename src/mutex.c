@@ -1,9 +1,14 @@
 /* Cross-process, cross-thread locks for sessions and caches.
  *
- * A fixed set of APR global mutexes, made in the parent after each
- * configuration load and inherited by the children.  Keys are spread over
- * mutexes 1..n-1 by a hash that is the same in every process (Python's
- * str hash is salted per process); mutex 0 is kept for dbm files. */
+ * A fixed set of APR global mutexes, made in the parent at the first
+ * configuration load and kept in the process pool for the life of the
+ * server: a graceful restart keeps them, so the children of the old
+ * generation that are still serving go on using the very locks the new
+ * generation uses (made per load, they were removed under the old
+ * children, and two generations did not exclude each other).  Keys are
+ * spread over mutexes 1..n-1 by a hash that is the same in every process
+ * (Python's str hash is salted per process); mutex 0 is kept for dbm
+ * files. */
 #include "mutex.h"
 #include "interpreters.h"
 #include "config.h"
@@ -26,6 +31,15 @@
 #define LOCK_MECHANISM APR_LOCK_DEFAULT
 #endif
 
+/* The set of mutexes; it lives in the process pool, found again after a
+ * restart (which unloads and reloads this module) under SET_KEY. */
+typedef struct {
+    int count;
+    apr_global_mutex_t **mutexes;
+    const char **files;
+} mutex_set;
+
+static const char SET_KEY[] = "mod_python.global_mutexes";
 static apr_global_mutex_t **mutexes;
 static const char **lock_files;
 static int nlocks;
@@ -50,38 +64,67 @@ static int children_change_user(void)
     return geteuid() == 0 && ap_unixd_config.user_id != (uid_t)-1;
 }
 
+static void use_set(const mutex_set *set)
+{
+    mutexes = set->mutexes;
+    lock_files = set->files;
+    nlocks = set->count;
+}
+
+/* Makes `count` mutexes in pool p; the set, or NULL (logged). */
+static mutex_set *make_set(apr_pool_t *p, server_rec *s, int count,
+                           const char *dir)
+{
+    mutex_set *set = apr_pcalloc(p, sizeof(*set));
+    int i;
+
+    set->mutexes = apr_pcalloc(p, count * sizeof(*set->mutexes));
+    set->files = apr_pcalloc(p, count * sizeof(*set->files));
+    for (i = 0; i < count; i++) {
+        apr_status_t rc;
+        set->files[i] = apr_psprintf(p, "%s/mpmtx%d%d", dir, (int)getpid(), i);
+        rc = apr_global_mutex_create(&set->mutexes[i], set->files[i],
+                                     LOCK_MECHANISM, p);
+        if (rc == APR_SUCCESS && children_change_user())
+            rc = ap_unixd_set_global_mutex_perms(set->mutexes[i]);
+        if (rc != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rc, s,
+                         "mod_python: cannot create global mutex %d (%s); "
+                         "check PythonOption mod_python.mutex_directory",
+                         i, set->files[i]);
+            return NULL;
+        }
+    }
+    set->count = count;
+    return set;
+}
+
 int mp_mutexes_create(apr_pool_t *pconf, server_rec *s)
 {
     const apr_table_t *options = mp_server_config_of(s)->options;
     const char *dir = apr_table_get(options, "mod_python.mutex_directory");
     const char *wanted = apr_table_get(options, "mod_python.mutex_locks");
-    int procs, threads, limit = max_clients(&procs, &threads), i;
+    int procs, threads, limit = max_clients(&procs, &threads), count;
+    void *kept = NULL;
 
-    nlocks = wanted && *wanted ? atoi(wanted) : DEFAULT_LOCKS;
-    if (nlocks > limit)
-        nlocks = limit;
-    if (nlocks < 1)
-        nlocks = 1;
+    apr_pool_userdata_get(&kept, SET_KEY, s->process->pool);
+    if (kept) {
+        use_set(kept);
+        return OK;
+    }
+    count = wanted && *wanted ? atoi(wanted) : DEFAULT_LOCKS;
+    if (count > limit)
+        count = limit;
+    if (count < 1)
+        count = 1;
     dir = dir && *dir ? dir : DEFAULT_DIRECTORY;
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
                  "mod_python: Creating %d session mutexes based on %d max processes "
-                 "and %d max threads.", nlocks, procs, threads);
-    mutexes = apr_pcalloc(pconf, nlocks * sizeof(*mutexes));
-    lock_files = apr_pcalloc(pconf, nlocks * sizeof(*lock_files));
-    for (i = 0; i < nlocks; i++) {
-        apr_status_t rc;
-        lock_files[i] = apr_psprintf(pconf, "%s/mpmtx%d%d", dir, (int)getpid(), i);
-        rc = apr_global_mutex_create(&mutexes[i], lock_files[i], LOCK_MECHANISM, pconf);
-        if (rc == APR_SUCCESS && children_change_user())
-            rc = ap_unixd_set_global_mutex_perms(mutexes[i]);
-        if (rc != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, rc, s,
-                         "mod_python: cannot create global mutex %d (%s); "
-                         "check PythonOption mod_python.mutex_directory", i, lock_files[i]);
-            nlocks = i;
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
-    }
+                 "and %d max threads.", count, procs, threads);
+    if (!(kept = make_set(s->process->pool, s, count, dir)))
+        return HTTP_INTERNAL_SERVER_ERROR;
+    apr_pool_userdata_set(kept, SET_KEY, apr_pool_cleanup_null, s->process->pool);
+    use_set(kept);
     return OK;
 }
 

@@ -5,11 +5,12 @@ import http.client
 import os
 import shutil
 import subprocess
+import threading
 import time
 
 import pytest
 
-from helpers import LIBDIR, REPO, child_pids
+from helpers import HTTPD, LIBDIR, REPO, child_pids
 
 STATIC = "static content\n"
 
@@ -370,3 +371,65 @@ def test_request_relations_read_from_a_python_thread(apache):
         assert srv.get("/first").text == "/first|None|None|True|True"
     log = srv.error_log()
     assert "Segmentation fault" not in log and "exit signal" not in log
+
+
+LOCKER = """
+import time
+from mod_python import apache
+
+def hold(req):
+    apache._global_lock(req.server, "shared-key")
+    try:
+        time.sleep(3)
+    finally:
+        apache._global_unlock(req.server, "shared-key")
+    req.write("held and released by %d" % os.getpid())
+    return apache.OK
+
+def attempt(req):
+    got = apache._global_trylock(req.server, "shared-key")
+    if got:
+        apache._global_unlock(req.server, "shared-key")
+    req.write("%s from %d" % (got, os.getpid()))
+    return apache.OK
+""".replace("import time", "import os, time")
+
+
+def test_global_mutexes_outlive_a_graceful_restart(apache):
+    """A child of the old generation keeps using (and holding) a global
+    mutex while a new generation starts: both generations share it."""
+    srv = apache(mpm="event", files={"locker.py": LOCKER}, config="""
+<Location /hold>
+    SetHandler mod_python
+    PythonHandler locker::hold
+    PythonPath "['@DOCROOT@'] + sys.path"
+</Location>
+<Location /attempt>
+    SetHandler mod_python
+    PythonHandler locker::attempt
+    PythonPath "['@DOCROOT@'] + sys.path"
+</Location>
+""")
+    assert srv.get("/attempt").text.startswith("True from ")
+    old_children = set(child_pids(srv.pid))
+    held = {}
+    holder = threading.Thread(target=lambda: held.update(r=srv.get("/hold")))
+    holder.start()
+    time.sleep(0.5)
+    subprocess.run([HTTPD, "-f", srv.conf_path, "-k", "graceful"], check=True,
+                   capture_output=True, env=srv._env())
+    deadline = time.time() + 10
+    while not set(child_pids(srv.pid)) - old_children:
+        assert time.time() < deadline, "no new generation"
+        time.sleep(0.1)
+    time.sleep(0.3)
+    during = srv.get("/attempt").text
+    holder.join()
+    assert held["r"].status == 200, srv.error_log()
+    assert held["r"].text.startswith("held and released by ")
+    old_pid = int(held["r"].text.split()[-1])
+    new_pid = int(during.split()[-1])
+    assert old_pid in old_children and new_pid not in old_children
+    assert during.startswith("False from ")     # the old child holds it
+    assert srv.get("/attempt").text.startswith("True from ")
+    assert "Failed to acquire global mutex" not in srv.error_log()
