@@ -4,6 +4,8 @@ like any other Python exception, and the child keeps serving."""
 import http.client
 import os
 import shutil
+import socket
+import struct
 import subprocess
 import threading
 import time
@@ -433,3 +435,57 @@ def test_global_mutexes_outlive_a_graceful_restart(apache):
     assert during.startswith("False from ")     # the old child holds it
     assert srv.get("/attempt").text.startswith("True from ")
     assert "Failed to acquire global mutex" not in srv.error_log()
+
+
+STREAMER = """
+from mod_python import apache
+
+def handler(req):
+    req.content_type = "application/octet-stream"
+    block = b"x" * 65536
+    for _ in range(20000):          # far more than the client will read
+        req.write(block)
+    return apache.OK
+"""
+
+
+@pytest.mark.parametrize("mpm", ["event", "prefork"])
+def test_a_client_leaving_mid_response_is_one_info_line(apache, mpm):
+    srv = apache(mpm=mpm, loglevel="info", files={"stream.py": STREAMER},
+                 config="""
+<Location /stream>
+    SetHandler mod_python
+    PythonHandler stream
+    PythonPath "['@DOCROOT@'] + sys.path"
+</Location>
+""")
+    mark = srv.log_mark()
+    with socket.create_connection(("127.0.0.1", srv.port)) as s:
+        s.sendall(b"GET /stream?x=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+        got = b""
+        while len(got) < 200000:
+            got += s.recv(65536)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                     struct.pack("ii", 1, 0))     # reset, as a leaving client
+    assert got.startswith(b"HTTP/1.1 200 OK")
+    log = srv.wait_log("was complete", since=mark)
+    python_lines = [l for l in log.splitlines() if "[python:" in l]
+    assert len(python_lines) == 1, log
+    assert "[python:info]" in python_lines[0]
+    assert ("PythonHandler stream: the client closed the connection before "
+            "the response to /stream was complete") in python_lines[0]
+    access = wait_for_access_line(srv, "/stream?x=1")
+    assert '"GET /stream?x=1 HTTP/1.1" 200 ' in access
+
+
+def wait_for_access_line(srv, uri, timeout=10):
+    path = os.path.join(srv.root, "logs", "access_log")
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if os.path.exists(path):
+            with open(path) as f:
+                lines = [l for l in f if uri in l]
+            if lines:
+                return lines[-1]
+        time.sleep(0.1)
+    raise AssertionError("no access log line for %s" % uri)

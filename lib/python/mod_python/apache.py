@@ -656,9 +656,15 @@ def _report_handler_error(req, phase, handler, debug):
     """Log the exception being handled; show it to the client when
     PythonDebug is On.  Returns the phase status."""
     prefix = "%s %s" % (phase, handler)
+    if _client_gone(sys.exc_info()[1]):
+        # Nothing went wrong on our side: no traceback, and the access log
+        # keeps the status that was sent (a 500 now would replace it).
+        req.log_error("%s: the client closed the connection before the "
+                      "response to %s was complete" % (prefix, req.uri),
+                      APLOG_INFO)
+        return OK
     text = _log_failure(prefix, req.server)
-    if (not debug or phase == "PythonCleanupHandler"
-            or _client_gone(sys.exc_info()[1])):
+    if not debug or phase == "PythonCleanupHandler":
         return HTTP_INTERNAL_SERVER_ERROR
     try:
         req.status = HTTP_INTERNAL_SERVER_ERROR
