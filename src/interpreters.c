@@ -408,15 +408,46 @@ static void run_imports(const mp_server_config *sconf)
     }
 }
 
-/* Child exit: the callbacks of apache.register_cleanup(), per interpreter. */
+/* The interpreter's atexit functions, once: Python is never finalised in
+ * a child (threads of the MPM may still be about), so they would not run
+ * otherwise. */
+static void run_atexit(void)
+{
+    PyObject *atexit = PyImport_ImportModule("atexit");
+    PyObject *result = atexit ? PyObject_CallMethod(atexit, "_run_exitfuncs", NULL)
+                              : NULL;
+
+    if (!result)
+        mp_log_python_error(main_server, "running atexit functions");
+    Py_XDECREF(result);
+    result = atexit ? PyObject_CallMethod(atexit, "_clear", NULL) : NULL;
+    if (!result)
+        PyErr_Clear();
+    Py_XDECREF(result);
+    Py_XDECREF(atexit);
+}
+
+/* Child exit: per interpreter, the callbacks of apache.register_cleanup(),
+ * then the atexit functions. */
 static apr_status_t child_exit(void *unused)
 {
     apr_hash_index_t *hi;
+
+    if (mp_interp_current()) {
+        /* prefork ends a child from its SIGTERM handler, even while this
+         * thread runs Python code: running more Python on top of it is
+         * not safe.  (A graceful stop lets the request finish first.) */
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, main_server,
+                     "mod_python: child stopped while running Python code; "
+                     "its exit callbacks and atexit functions are skipped");
+        return APR_SUCCESS;
+    }
     for (hi = apr_hash_first(interp_pool, interps); hi; hi = apr_hash_next(hi)) {
         mp_interp *in = mp_interp_acquire(apr_hash_this_key(hi));
         if (in) {
             if (in->child_cleanups)
                 mp_call_cleanups(in->child_cleanups, main_server);
+            run_atexit();
             mp_interp_release(in);
         }
     }

@@ -489,3 +489,75 @@ def wait_for_access_line(srv, uri, timeout=10):
                 return lines[-1]
         time.sleep(0.1)
     raise AssertionError("no access log line for %s" % uri)
+
+
+AT_EXIT = """
+import atexit, os, time
+from mod_python import apache
+
+OUT = os.path.join(os.path.dirname(__file__), "out")
+
+def note(what):
+    with open(os.path.join(OUT, "%s-%s-%d" % (what, apache.interpreter,
+                                            os.getpid())), "w") as f:
+        f.write(what)
+
+atexit.register(note, "atexit")
+apache.register_cleanup(note, "cleanup")
+
+def handler(req):
+    time.sleep(float(req.args or 0))
+    req.write(apache.interpreter)
+    return apache.OK
+"""
+
+
+@pytest.mark.parametrize("mpm", ["event", "prefork"])
+def test_child_exit_runs_cleanups_and_atexit_of_every_interpreter(apache, mpm):
+    srv = apache(mpm=mpm, files={"atexitmod.py": AT_EXIT}, config="""
+PythonPath "['@DOCROOT@'] + sys.path"
+<Location /main>
+    SetHandler mod_python
+    PythonHandler atexitmod
+    PythonInterpreter main_interpreter
+</Location>
+<Location /other>
+    SetHandler mod_python
+    PythonHandler atexitmod
+    PythonInterpreter other
+</Location>
+""")
+    out = os.path.join(srv.docroot, "out")
+    os.makedirs(out)
+    os.chmod(out, 0o777)
+    conn = srv.conn()
+    assert conn.get("/main").text == "main_interpreter"
+    assert conn.get("/other").text == "other"
+    # a request still running when the stop comes
+    outcome = []
+
+    def slow_request():
+        try:
+            outcome.append(srv.get("/other?2").text)
+        except (OSError, http.client.HTTPException):
+            outcome.append("cut")
+    slow = threading.Thread(target=slow_request)
+    slow.start()
+    time.sleep(0.5)
+    started = time.time()
+    srv.stop()
+    slow.join()
+    assert time.time() - started < 15
+    assert outcome in (["other"], ["cut"])      # finished, or cut: no hang
+    done = os.listdir(out)
+    log = srv.error_log()
+    # prefork cuts the child that runs the slow request (its SIGTERM
+    # handler ends it at once): that one child skips its callbacks
+    cut = log.count("child stopped while running Python code")
+    assert cut == (1 if mpm == "prefork" else 0), log
+    for what in ("cleanup", "atexit"):
+        for interp in ("main_interpreter", "other"):
+            assert any(n.startswith("%s-%s-" % (what, interp)) for n in done), \
+                (what, interp, done)
+    assert "re-entered" not in log and "Fatal Python error" not in log
+    assert "exit signal" not in log
