@@ -213,6 +213,24 @@ static mp_interp *new_record(const char *name, PyInterpreterState *state)
     return in;
 }
 
+/* Destructor of states_key: a thread that ends takes its thread states
+ * with it, so that threads that come and go (mod_http2's workers) do not
+ * leave one state per interpreter behind each, with its threading.local
+ * and context variables.  The thread holds no GIL when it ends. */
+static void release_thread_states(void *data)
+{
+    thread_states *states = data;
+    int i;
+
+    for (i = 0; i < states->count; i++) {
+        PyEval_RestoreThread(states->items[i].state);
+        PyThreadState_Clear(states->items[i].state);
+        PyThreadState_DeleteCurrent();
+    }
+    free(states->items);
+    free(states);
+}
+
 static thread_states *this_thread_states(void)
 {
     void *states = NULL;
@@ -463,7 +481,7 @@ void mp_python_start(apr_pool_t *pchild, server_rec *s)
     interps = apr_hash_make(pchild);
     apr_thread_mutex_create(&interps_lock, APR_THREAD_MUTEX_DEFAULT, pchild);
     apr_threadkey_private_create(&current_key, NULL, pchild);
-    apr_threadkey_private_create(&states_key, NULL, pchild);
+    apr_threadkey_private_create(&states_key, release_thread_states, pchild);
     if (!initialize_python(sconf))
         return;
     main_interp = new_record(MP_MAIN_INTERPRETER,

@@ -561,3 +561,62 @@ PythonPath "['@DOCROOT@'] + sys.path"
                 (what, interp, done)
     assert "re-entered" not in log and "Fatal Python error" not in log
     assert "exit signal" not in log
+
+
+THREAD_LOCALS = """
+import threading, time
+from mod_python import apache
+
+local = threading.local()
+live = [0]
+
+class Marker:
+    def __init__(self):
+        live[0] += 1
+    def __del__(self):
+        live[0] -= 1
+
+def handler(req):
+    if not hasattr(local, "marker"):
+        local.marker = Marker()
+    if req.args:
+        time.sleep(0.3)          # so that requests overlap
+    req.write("%d" % live[0])
+    return apache.OK
+"""
+
+
+def test_thread_states_go_with_the_threads_that_end(apache):
+    """mod_http2 starts and ends worker threads; each thread state (with
+    its threading.local data) must go with its thread."""
+    if not shutil.which("curl"):
+        pytest.skip("no curl")
+    srv = apache(mpm="event", modules=["http2"],
+                 files={"locals.py": THREAD_LOCALS}, config="""
+Protocols h2c http/1.1
+H2MinWorkers 1
+H2MaxWorkers 6
+H2MaxWorkerIdleSeconds 1
+<Location /locals>
+    SetHandler mod_python
+    PythonHandler locals
+    PythonPath "['@DOCROOT@'] + sys.path"
+</Location>
+""")
+    url = "http://127.0.0.1:%d/locals?sleep" % srv.port
+
+    def h2_get():
+        return subprocess.run(["curl", "-s", "--http2-prior-knowledge", url],
+                              capture_output=True, text=True,
+                              timeout=60).stdout
+    for _ in range(6):
+        clients = [threading.Thread(target=h2_get) for _ in range(12)]
+        for client in clients:
+            client.start()
+        for client in clients:
+            client.join()
+        time.sleep(2.5)         # the extra workers idle out and end
+    live = int(h2_get())
+    # at most one per live worker (H2MaxWorkers); without the release
+    # each round's ended workers leave theirs behind (16 after 6 rounds)
+    assert live <= 6, live
