@@ -223,8 +223,14 @@ static void release_thread_states(void *data)
     int i;
 
     for (i = 0; i < states->count; i++) {
-        PyEval_RestoreThread(states->items[i].state);
-        PyThreadState_Clear(states->items[i].state);
+        PyThreadState *ts = states->items[i].state;
+        /* The state made with the interpreter stays: deleting the last
+         * state of an interpreter makes CPython (3.11) reuse its first one
+         * for the next, which aborts ("thread state already initialized"). */
+        if (ts == states->items[i].interp->first_state)
+            continue;
+        PyEval_RestoreThread(ts);
+        PyThreadState_Clear(ts);
         PyThreadState_DeleteCurrent();
     }
     free(states->items);
@@ -344,6 +350,7 @@ static mp_interp *create_interpreter(const char *name)
         return NULL;
     }
     in = new_record(name, PyThreadState_GetInterpreter(ts));
+    in->first_state = ts;
     remember_state(in, ts);
     make_current(in);
     if (attach_record(in) < 0)
@@ -486,7 +493,8 @@ void mp_python_start(apr_pool_t *pchild, server_rec *s)
         return;
     main_interp = new_record(MP_MAIN_INTERPRETER,
                              PyThreadState_GetInterpreter(PyThreadState_Get()));
-    remember_state(main_interp, PyThreadState_Get());
+    main_interp->first_state = PyThreadState_Get();
+    remember_state(main_interp, main_interp->first_state);
     make_current(main_interp);
     if (attach_record(main_interp) < 0)
         mp_log_python_error(main_server, "recording the interpreter");
