@@ -2,23 +2,6 @@
 #include "errors.h"
 #include "interpreters.h"
 
-/* The pending exception as one object (NULL if none), cleared. */
-static PyObject *take_exception(void)
-{
-#if PY_VERSION_HEX >= 0x030C0000
-    return PyErr_GetRaisedException();
-#else
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
-    PyErr_NormalizeException(&type, &value, &tb);
-    if (value && tb)
-        PyException_SetTraceback(value, tb);
-    Py_XDECREF(type);
-    Py_XDECREF(tb);
-    return value;
-#endif
-}
-
 /* Logs prefix + "Type: message" of exc (any error while reading the
  * message is dropped: nothing may stay pending). */
 static void log_exception_line(server_rec *s, const char *prefix, PyObject *exc)
@@ -73,7 +56,7 @@ static void log_traceback(server_rec *s, const char *prefix, PyObject *exc)
 
 void mp_log_python_error(server_rec *s, const char *context)
 {
-    PyObject *exc = take_exception();
+    PyObject *exc = PyErr_GetRaisedException();
     mp_interp *interp = mp_interp_running();
     char prefix[256];
 
@@ -87,7 +70,7 @@ void mp_log_python_error(server_rec *s, const char *context)
 
 static void log_cleanup_error(server_rec *s, PyObject *callable)
 {
-    PyObject *exc = take_exception(), *repr = PyObject_Repr(callable);
+    PyObject *exc = PyErr_GetRaisedException(), *repr = PyObject_Repr(callable);
     const char *name = repr ? PyUnicode_AsUTF8(repr) : NULL;
 
     if (!name)

@@ -19,24 +19,11 @@
 #include <stddef.h>
 
 #include "mp_build.h"
+#include "compat.h"
 
 /* mod_python.c declares the module itself (which implies this). */
 #ifndef MP_DECLARING_MODULE
 APLOG_USE_MODULE(python);
-#endif
-
-#if PY_VERSION_HEX < 0x03090000
-#define PyThreadState_GetInterpreter(ts) ((ts)->interp)
-#endif
-
-#if PY_VERSION_HEX < 0x03090000
-#define PyObject_CallNoArgs(f) PyObject_CallObject((f), NULL)
-#define PyObject_CallOneArg(f, a) PyObject_CallFunctionObjArgs((f), (a), NULL)
-#endif
-
-#if PY_VERSION_HEX < 0x030A0000
-static inline PyObject *Py_NewRef(PyObject *o) { Py_INCREF(o); return o; }
-static inline PyObject *Py_XNewRef(PyObject *o) { Py_XINCREF(o); return o; }
 #endif
 
 /* Name of the first interpreter of every child. */
