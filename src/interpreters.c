@@ -3,25 +3,29 @@
  * Apache's parent never runs Python: each child starts it in child_init,
  * so graceful restarts never see a half-initialised interpreter.  Every
  * (thread, interpreter) pair gets its own PyThreadState, created on first
- * use and kept for the life of the thread.
+ * use and released when the thread ends.
  *
  * Lock order.  Two locks matter: interps_lock (the table of interpreters)
- * and the GIL.  interps_lock is taken only by threads that do not hold the
- * GIL (find_or_create), and the creation of an interpreter then takes the
- * GIL while holding it: interps_lock before the GIL, never the other way.
- * Code that holds the GIL (Python code, on any thread, including threads
- * Python started itself) finds its interpreter's record through the
- * interpreter's own dict (mp_interp_running), never through the table. */
+ * and the GIL.  interps_lock is held only to look up or add a record, by
+ * threads that do not hold the GIL, and nothing is waited for while it is
+ * held but interp_made (which releases it); an interpreter is made with
+ * the GIL outside interps_lock.  Code that holds the GIL (Python code, on
+ * any thread, including threads Python started itself) finds its
+ * interpreter's record through the interpreter's own dict
+ * (mp_interp_running), never through the table. */
 #include "interpreters.h"
 #include "config.h"
 #include "server.h"
 #include "apachemodule.h"
 #include "errors.h"
 #include "apr_thread_mutex.h"
+#include "apr_thread_cond.h"
 #include <pwd.h>
 #include <unistd.h>
 
-static apr_pool_t *interp_pool;
+static apr_pool_t *interp_pool;         /* the child's, used at start and exit */
+static apr_pool_t *table_pool;          /* the table and its records */
+static apr_thread_cond_t *interp_made;  /* signalled when creating ends */
 static apr_hash_t *interps;             /* name -> mp_interp */
 static apr_thread_mutex_t *interps_lock;
 static mp_interp *main_interp;
@@ -203,12 +207,38 @@ static int set_up_interpreter(mp_interp *in)
  * Interpreter records and thread states
  */
 
-static mp_interp *new_record(const char *name, PyInterpreterState *state)
+/* The pool of the table and its records.  Its allocator has a mutex: the
+ * records are allocated under interps_lock, while each record's own
+ * subpool (its cache of server objects) is used under that interpreter's
+ * GIL.  It is no subpool of the child's pool, whose subpools go before its
+ * cleanups run (child_exit needs the records) and before every thread that
+ * may still release its thread states has ended: it lasts until the
+ * process exits. */
+static apr_pool_t *make_table_pool(void)
 {
-    mp_interp *in = apr_pcalloc(interp_pool, sizeof(*in));
-    in->name = apr_pstrdup(interp_pool, name);
-    in->state = state;
-    in->servers = apr_hash_make(interp_pool);
+    apr_allocator_t *allocator;
+    apr_thread_mutex_t *mutex;
+    apr_pool_t *pool;
+
+    apr_allocator_create(&allocator);
+    apr_pool_create_ex(&pool, NULL, NULL, allocator);
+    apr_allocator_owner_set(allocator, pool);
+    apr_thread_mutex_create(&mutex, APR_THREAD_MUTEX_DEFAULT, pool);
+    apr_allocator_mutex_set(allocator, mutex);
+    return pool;
+}
+
+/* A new record in the table, its interpreter still to be made
+ * (`creating`); called with interps_lock held. */
+static mp_interp *new_record(const char *name)
+{
+    mp_interp *in = apr_pcalloc(table_pool, sizeof(*in));
+    apr_pool_t *own;
+
+    apr_pool_create(&own, table_pool);
+    in->name = apr_pstrdup(table_pool, name);
+    in->servers = apr_hash_make(own);
+    in->creating = 1;
     apr_hash_set(interps, in->name, APR_HASH_KEY_STRING, in);
     return in;
 }
@@ -332,24 +362,24 @@ mp_interp *mp_interp_running(void)
     return capsule ? PyCapsule_GetPointer(capsule, RECORD_KEY) : NULL;
 }
 
-/* Creates a sub-interpreter; called with interps_lock held, GIL not held. */
-static mp_interp *create_interpreter(const char *name)
+/* Makes the sub-interpreter of record `in` (GIL and interps_lock not
+ * held); in->state stays NULL if that fails. */
+static void create_interpreter(mp_interp *in)
 {
     PyThreadState *main_ts = thread_state(main_interp), *ts;
-    mp_interp *in = NULL;
 
     if (!main_ts)
-        return NULL;
+        return;
     PyEval_RestoreThread(main_ts);
     ts = Py_NewInterpreter();
     if (!ts) {
         PyThreadState_Swap(main_ts);
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, main_server,
-                     "mod_python: cannot create interpreter '%s'", name);
+                     "mod_python: cannot create interpreter '%s'", in->name);
         PyEval_SaveThread();
-        return NULL;
+        return;
     }
-    in = new_record(name, PyThreadState_GetInterpreter(ts));
+    in->state = PyThreadState_GetInterpreter(ts);
     in->first_state = ts;
     remember_state(in, ts);
     make_current(in);
@@ -357,21 +387,38 @@ static mp_interp *create_interpreter(const char *name)
         mp_log_python_error(main_server, "recording the interpreter");
     if (set_up_interpreter(in) < 0)
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, main_server,
-                     "mod_python: interpreter '%s' is unusable", name);
+                     "mod_python: interpreter '%s' is unusable", in->name);
     make_current(NULL);
     PyEval_SaveThread();
-    return in;
 }
 
+/* The record of the named interpreter, made on first use; NULL if its
+ * interpreter could not be made.  The table is locked only to look up or
+ * add the record: the (slow) making of an interpreter happens outside
+ * it, so requests for other interpreters do not wait for it; those for
+ * the same one wait on interp_made. */
 static mp_interp *find_or_create(const char *name)
 {
     mp_interp *in;
+    int mine = 0;
+
     apr_thread_mutex_lock(interps_lock);
     in = apr_hash_get(interps, name, APR_HASH_KEY_STRING);
-    if (!in)
-        in = create_interpreter(name);
+    if (!in) {
+        in = new_record(name);
+        mine = 1;
+    }
+    while (in->creating && !mine)
+        apr_thread_cond_wait(interp_made, interps_lock);
     apr_thread_mutex_unlock(interps_lock);
-    return in;
+    if (mine) {
+        create_interpreter(in);
+        apr_thread_mutex_lock(interps_lock);
+        in->creating = 0;
+        apr_thread_cond_broadcast(interp_made);
+        apr_thread_mutex_unlock(interps_lock);
+    }
+    return in->state ? in : NULL;
 }
 
 mp_interp *mp_interp_acquire(const char *name)
@@ -485,14 +532,17 @@ void mp_python_start(apr_pool_t *pchild, server_rec *s)
 
     main_server = s;
     interp_pool = pchild;
-    interps = apr_hash_make(pchild);
+    table_pool = make_table_pool();
+    interps = apr_hash_make(table_pool);
     apr_thread_mutex_create(&interps_lock, APR_THREAD_MUTEX_DEFAULT, pchild);
+    apr_thread_cond_create(&interp_made, pchild);
     apr_threadkey_private_create(&current_key, NULL, pchild);
     apr_threadkey_private_create(&states_key, release_thread_states, pchild);
     if (!initialize_python(sconf))
         return;
-    main_interp = new_record(MP_MAIN_INTERPRETER,
-                             PyThreadState_GetInterpreter(PyThreadState_Get()));
+    main_interp = new_record(MP_MAIN_INTERPRETER);
+    main_interp->state = PyThreadState_GetInterpreter(PyThreadState_Get());
+    main_interp->creating = 0;
     main_interp->first_state = PyThreadState_Get();
     remember_state(main_interp, main_interp->first_state);
     make_current(main_interp);

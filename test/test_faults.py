@@ -620,3 +620,41 @@ H2MaxWorkerIdleSeconds 1
     # at most one per live worker (H2MaxWorkers); without the release
     # each round's ended workers leave theirs behind (16 after 6 rounds)
     assert live <= 6, live
+
+
+def test_making_an_interpreter_does_not_stall_the_others(apache):
+    """Making an interpreter is slow here (a .pth file of the site
+    directories sleeps 2 s in each new interpreter); requests for an
+    interpreter that exists must not wait for it."""
+    srv = apache(start=False, mpm="event", timeout=40,
+                 site_dirs="%s:@DOCROOT@/slow" % LIBDIR,
+                 files={"named.py": """
+from mod_python import apache
+def handler(req):
+    req.write(req.interpreter)
+    return apache.OK
+"""}, config="""
+PythonPath "['@DOCROOT@'] + sys.path"
+<Location /a>
+    SetHandler mod_python
+    PythonHandler named
+    PythonInterpreter a
+</Location>
+<Location /b>
+    SetHandler mod_python
+    PythonHandler named
+    PythonInterpreter b
+</Location>
+""")
+    srv.write("slow/slow.pth", "import time; time.sleep(2)\n")
+    srv.start()
+    conn = srv.conn()
+    assert conn.get("/a").text == "a"            # made (2 s)
+    making = threading.Thread(target=lambda: srv.get("/b"))
+    making.start()
+    time.sleep(0.5)                              # b is being made now
+    started = time.time()
+    assert conn.get("/a").text == "a"
+    waited = time.time() - started
+    making.join()
+    assert waited < 1.0, waited

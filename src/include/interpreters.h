@@ -9,6 +9,7 @@ typedef struct mp_interp {
     const char *name;
     PyInterpreterState *state;
     PyThreadState *first_state;   /* made with the interpreter: never deleted */
+    int creating;                 /* being made (interps_lock guards this) */
     PyObject *callback;           /* apache.init() result, NULL if broken */
     PyObject *handler_dispatch;   /* callback.HandlerDispatch, and so on: */
     PyObject *filter_dispatch;    /* bound once, called per request */
