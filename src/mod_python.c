@@ -10,6 +10,7 @@
 #include "dispatch.h"
 #include "filter.h"
 #include "interpreters.h"
+#include "libpython_check.h"
 #include "mutex.h"
 #include "ssi.h"
 
@@ -159,6 +160,8 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     /* The first of the two start-up passes only checks the configuration. */
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
         return OK;
+    if (mp_check_libpython(ptemp, s) != OK)
+        return HTTP_INTERNAL_SERVER_ERROR;
     return mp_mutexes_create(pconf, s);
 }
 

@@ -7,6 +7,7 @@ import shutil
 import socket
 import struct
 import subprocess
+import sys
 import threading
 import time
 
@@ -658,3 +659,71 @@ PythonPath "['@DOCROOT@'] + sys.path"
     waited = time.time() - started
     making.join()
     assert waited < 1.0, waited
+
+
+MOD_WSGI = "/usr/lib/apache2/modules/mod_wsgi.so"
+WSGI_AND_PYTHON = """
+WSGIScriptAlias /w @DOCROOT@/app.wsgi
+<Location /p>
+    SetHandler mod_python
+    PythonHandler hello
+    PythonPath "['@DOCROOT@'] + sys.path"
+</Location>
+"""
+BOTH_FILES = {
+    "app.wsgi": "def application(environ, start_response):\n"
+                "    start_response('200 OK', [])\n    return [b'wsgi ok']\n",
+    "hello.py": "from mod_python import apache\ndef handler(req):\n"
+                "    req.write('mod_python ok')\n    return apache.OK\n"}
+
+
+def needs_mod_wsgi():
+    if not os.path.exists(MOD_WSGI):
+        pytest.skip("Debian's libapache2-mod-wsgi-py3 is not installed "
+                    "(scripts/install-test-deps installs it)")
+
+
+@pytest.mark.parametrize("mpm", ["event", "prefork"])
+@pytest.mark.parametrize("wsgi_first", [True, False])
+def test_mod_wsgi_beside_mod_python_on_the_same_libpython(apache, mpm,
+                                                          wsgi_first):
+    needs_mod_wsgi()
+    load = "LoadModule wsgi_module %s\n" % MOD_WSGI
+    srv = apache(mpm=mpm, modules=["wsgi"] if wsgi_first else [],
+                 files=BOTH_FILES,
+                 config=("" if wsgi_first else load) + WSGI_AND_PYTHON)
+    for _ in range(3):
+        assert srv.get("/w").text == "wsgi ok"
+        assert srv.get("/p").text == "mod_python ok"
+    log = srv.error_log()
+    assert "Fatal Python error" not in log and "exit signal" not in log
+
+
+@pytest.mark.parametrize("wsgi_first", [True, False])
+def test_mod_wsgi_on_another_libpython_is_refused_at_start(
+        apache, world_readable_dir, wsgi_first):
+    needs_mod_wsgi()
+    python = path_python_children_cannot_read()      # pyenv's, not Debian's
+    so = build_for(python, world_readable_dir)
+    ours = subprocess.run([python, "-c", "import sysconfig, os; print(os.path."
+                           "realpath(os.path.join(sysconfig.get_config_var("
+                           "'LIBDIR'), sysconfig.get_config_var('INSTSONAME')"
+                           ")))"], capture_output=True, text=True).stdout.strip()
+    debian = os.path.realpath("/usr/lib/x86_64-linux-gnu/libpython%d.%d.so.1.0"
+                              % sys.version_info[:2])
+    subprocess.run(["chmod", "-R", "a+rX", world_readable_dir], check=True)
+    load = "LoadModule wsgi_module %s\n" % MOD_WSGI
+    srv = apache(start=False, module_so=so, modules=["wsgi"] if wsgi_first
+                 else [], files=BOTH_FILES,
+                 config=("" if wsgi_first else load) + WSGI_AND_PYTHON)
+    with pytest.raises(AssertionError):
+        srv.start()
+    log = srv.error_log()
+    if wsgi_first:
+        expected = ("mod_python: this Apache runs %s, but mod_python was built "
+                    "for %s" % (debian, ours))
+    else:
+        expected = ("mod_python: %s embeds Python from %s, but this Apache "
+                    "runs %s" % (MOD_WSGI, debian, ours))
+    assert expected in log, log
+    assert "Build both against the same Python." in log
