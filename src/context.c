@@ -1,12 +1,25 @@
-/* The C side of one request: its Python objects (one per interpreter),
- * handlers added with req.add_handler(), and the end-of-request cleanup
- * that runs registered cleanups, then PythonCleanupHandler, then lets
- * the objects go. */
+/* The C side of one request: a registry of its Python objects (one per
+ * interpreter), the handlers added with req.add_handler(), and the filters
+ * registered for it.  What happens at the end of the request is
+ * dispatch.c's (mp_end_request), run from the request pool's cleanup. */
 #include "context.h"
-#include "dispatch.h"
 #include "request.h"
 
-static void release_objects(mp_context *ctx)
+static void (*end_of_request)(mp_context *);
+
+void mp_context_on_end(void (*end)(mp_context *))
+{
+    end_of_request = end;
+}
+
+static apr_status_t context_cleanup(void *data)
+{
+    if (end_of_request)
+        end_of_request(data);
+    return APR_SUCCESS;
+}
+
+void mp_context_release_objects(mp_context *ctx)
 {
     mp_object_node *node;
     for (node = ctx->objects; node; node = node->next) {
@@ -17,29 +30,6 @@ static void release_objects(mp_context *ctx)
         Py_CLEAR(node->request);
         mp_interp_release(in);
     }
-}
-
-static apr_status_t context_cleanup(void *data)
-{
-    mp_context *ctx = data;
-    mp_object_node *node;
-
-    if (mp_interp_current()) {
-        /* Only reachable if Apache frees a request from inside Python. */
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, ctx->r,
-                      "mod_python: request ended inside Python; cleanups skipped");
-        return APR_SUCCESS;
-    }
-    for (node = ctx->objects; node; node = node->next) {
-        mp_interp *in = mp_interp_acquire(node->interp->name);
-        if (!in)
-            continue;
-        mp_request_run_cleanups((mp_request *)node->request);
-        mp_interp_release(in);
-    }
-    mp_run_phase(ctx->r, MP_PHASE_CLEANUP);
-    release_objects(ctx);
-    return APR_SUCCESS;
 }
 
 mp_context *mp_context_get(request_rec *r, int create)

@@ -181,3 +181,27 @@ int mp_run_connection_handler(conn_rec *c)
     mp_interp_release(in);
     return status;
 }
+
+/* The end of a request: the callbacks registered with req.register_cleanup()
+ * in each interpreter, then PythonCleanupHandler, then the request objects
+ * are cut off the request_rec that is about to go. */
+void mp_end_request(mp_context *ctx)
+{
+    mp_object_node *node;
+
+    if (mp_interp_current()) {
+        /* Only reachable if Apache frees a request from inside Python. */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, ctx->r,
+                      "mod_python: request ended inside Python; cleanups skipped");
+        return;
+    }
+    for (node = ctx->objects; node; node = node->next) {
+        mp_interp *in = mp_interp_acquire(node->interp->name);
+        if (!in)
+            continue;
+        mp_request_run_cleanups((mp_request *)node->request);
+        mp_interp_release(in);
+    }
+    mp_run_phase(ctx->r, MP_PHASE_CLEANUP);
+    mp_context_release_objects(ctx);
+}

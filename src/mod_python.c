@@ -168,6 +168,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
 static void child_init(apr_pool_t *pchild, server_rec *s)
 {
     mp_mutexes_child_init(pchild);
+    mp_context_on_end(mp_end_request);
     mp_python_start(pchild, s);
 }
 

@@ -1,5 +1,6 @@
-/* The C side of one request: its Python objects (one per interpreter),
- * handlers added with req.add_handler(), and the end-of-request cleanup. */
+/* The C side of one request: a registry of its Python objects (one per
+ * interpreter), handlers added with req.add_handler(), and filters
+ * registered for it. */
 #ifndef MP_CONTEXT_H
 #define MP_CONTEXT_H
 
@@ -26,7 +27,14 @@ mp_context *mp_context_get(request_rec *r, int create);
 /* Handlers added for a phase (created empty when create). */
 apr_array_header_t *mp_context_added(mp_context *ctx, const char *phase, int create);
 
-/* The request object of r in the current interpreter (borrowed). */
+/* The request object of r in the running interpreter (borrowed). */
 PyObject *mp_context_request(request_rec *r);
+
+/* What runs when the request's pool goes (set once, at start-up). */
+void mp_context_on_end(void (*end)(mp_context *));
+
+/* Cuts each request object off its request_rec and drops the context's
+ * references (each in its own interpreter). */
+void mp_context_release_objects(mp_context *ctx);
 
 #endif

@@ -3,6 +3,7 @@
 #define MP_DISPATCH_H
 
 #include "config.h"
+#include "context.h"
 
 #define MP_PHASE_POST_READ_REQUEST "PythonPostReadRequestHandler"
 #define MP_PHASE_TRANS             "PythonTransHandler"
@@ -31,6 +32,10 @@ const char *mp_interpreter_name(request_rec *r, const mp_dir_config *conf,
 
 /* Runs the PythonConnectionHandler of c's server; DECLINED without one. */
 int mp_run_connection_handler(conn_rec *c);
+
+/* The end of a request (register_cleanup callbacks, PythonCleanupHandler,
+ * then the request objects let go): mp_context_on_end's callback. */
+void mp_end_request(mp_context *ctx);
 
 /* True when r has handlers for the phase (configured or added). */
 int mp_phase_has_handlers(request_rec *r, const char *phase);
