@@ -739,6 +739,21 @@ class ServeCommand:
         return status
 
 
+def python_children_cannot_read():
+    """python3 on PATH, when the user Apache's children run as (www-data,
+    the suite running as root) cannot read it: the real case of a pyenv
+    Python under root's 0700 home.  Skips the test otherwise."""
+    import pytest
+    python = shutil.which("python3")
+    check = os.path.join(LIBDIR, "mod_python", "childaccess.py")
+    if os.geteuid() != 0 or not python or subprocess.run(
+            [python, check, "www-data", python],
+            capture_output=True).returncode != 1:
+        pytest.skip("needs root and a python3 on PATH that www-data cannot "
+                    "read (a pyenv Python under /root)")
+    return python
+
+
 def process_gone(pid):
     try:
         os.kill(pid, 0)

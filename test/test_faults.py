@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from helpers import HTTPD, LIBDIR, REPO, child_pids
+from helpers import (HTTPD, LIBDIR, REPO, child_pids,
+                     python_children_cannot_read)
 
 STATIC = "static content\n"
 
@@ -64,17 +65,6 @@ PythonImport leaving main_interpreter
     assert "exit status" not in log
 
 
-def path_python_children_cannot_read():
-    python = shutil.which("python3")
-    check = os.path.join(LIBDIR, "mod_python", "childaccess.py")
-    if os.geteuid() != 0 or not python or subprocess.run(
-            [python, check, "www-data", python],
-            capture_output=True).returncode != 1:
-        pytest.skip("needs root and a python3 on PATH that www-data cannot "
-                    "read (a pyenv Python under /root)")
-    return python
-
-
 def build_for(python, top):
     """mod_python.so built in a copy of the tree for `python`, with the
     configure check of the children's user turned off."""
@@ -95,7 +85,7 @@ def build_for(python, top):
 
 def test_a_python_the_children_cannot_read_is_explained_once(
         apache, world_readable_dir):
-    python = path_python_children_cannot_read()
+    python = python_children_cannot_read()
     so = build_for(python, world_readable_dir)
     subprocess.run(["chmod", "-R", "a+rX", world_readable_dir], check=True)
     srv = apache(module_so=so, mpm="prefork", files={"static.txt": STATIC,
@@ -703,7 +693,7 @@ def test_mod_wsgi_beside_mod_python_on_the_same_libpython(apache, mpm,
 def test_mod_wsgi_on_another_libpython_is_refused_at_start(
         apache, world_readable_dir, wsgi_first):
     needs_mod_wsgi()
-    python = path_python_children_cannot_read()      # pyenv's, not Debian's
+    python = python_children_cannot_read()      # pyenv's, not Debian's
     so = build_for(python, world_readable_dir)
     ours = subprocess.run([python, "-c", "import sysconfig, os; print(os.path."
                            "realpath(os.path.join(sysconfig.get_config_var("

@@ -20,7 +20,7 @@ import tempfile
 import pytest
 
 from helpers import (LIBDIR, MOD_SO, REPO, ServeCommand, child_pids,
-                     free_port, mapped_files)
+                     free_port, mapped_files, python_children_cannot_read)
 
 BUILD = runpy.run_path(os.path.join(LIBDIR, "mod_python", "version.py"))
 APACHE_MODULES = BUILD["APACHE_LIBEXECDIR"]
@@ -82,11 +82,8 @@ def decoys():
 
 
 @pytest.fixture
-def workdir():
-    path = tempfile.mkdtemp(prefix="mp-first-")
-    os.chmod(path, 0o755)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
+def workdir(world_readable_dir):
+    return world_readable_dir
 
 
 def package_copy(top, **version):
@@ -235,21 +232,8 @@ def test_configure_stops_on_a_python_the_children_cannot_read(workdir):
     assert (out.returncode, out.stdout) == (0, "")
 
 
-def children_cannot_read_path_python():
-    """The real case: python3 on PATH is a pyenv Python under root's 0700
-    home.  Its path, when www-data cannot read it."""
-    python = shutil.which("python3")
-    check = os.path.join(LIBDIR, "mod_python", "childaccess.py")
-    if python and subprocess.run([python, check, "www-data", python],
-                                 capture_output=True).returncode == 1:
-        return python
-    return None
-
-
 def test_configure_refuses_the_path_python_children_cannot_read(workdir):
-    python = children_cannot_read_path_python()
-    if not python:
-        pytest.skip("www-data can read python3 on PATH here")
+    python = python_children_cannot_read()
     tree = os.path.join(workdir, "tree")
     subprocess.run(["git", "clone", "-q", "--no-hardlinks", REPO, tree],
                    check=True)

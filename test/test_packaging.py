@@ -14,7 +14,8 @@ import tarfile
 import pytest
 
 from conftest import LIBDIR, REPO
-from helpers import ServeCommand, child_pids, code, mapped_files, process_gone
+from helpers import (ServeCommand, child_pids, code, mapped_files,
+                     process_gone, python_children_cannot_read)
 
 BUILD = runpy.run_path(os.path.join(LIBDIR, "mod_python", "version.py"))
 MODS_AVAILABLE = "/etc/apache2/mods-available"
@@ -166,21 +167,11 @@ def test_pip_install_into_venv_serves_hello(world_readable_dir, apache):
     assert status == 0 and process_gone(pid)
 
 
-def _path_python_children_cannot_read():
-    python = shutil.which("python3")
-    check = os.path.join(LIBDIR, "mod_python", "childaccess.py")
-    if os.geteuid() != 0 or not python or subprocess.run(
-            [python, check, "www-data", python]).returncode != 1:
-        pytest.skip("needs root and a python3 on PATH that www-data cannot "
-                    "read (a pyenv Python under /root)")
-    return python
-
-
 def test_pip_install_from_a_python_the_children_cannot_read(
         world_readable_dir):
     """pip install works (who runs the children is not known then), and
     serve, as root, refuses in one line instead of serving 500s."""
-    python = _path_python_children_cannot_read()
+    python = python_children_cannot_read()
     src, venv, vpython, env = _source_and_venv(world_readable_dir, python)
     p = subprocess.run([vpython, "-m", "pip", "install", "-q", src], env=env,
                        capture_output=True, text=True, timeout=300)
