@@ -51,9 +51,13 @@ class FakeRequest:
         self.calls = []
         self.fail_write = fail_write
         self.server = FakeServer()
+        self.logged = []
 
     def get_config(self):
         return self.config
+
+    def log_error(self, message, level):
+        self.logged.append((message, level))
 
     def write(self, data, flush=1):
         if self.fail_write:
@@ -250,13 +254,21 @@ def test_cleanup_errors_never_reach_the_client(handlers, fake_apache):
     assert fake_apache.logged
 
 
-def test_write_failure_is_only_logged(handlers, fake_apache):
+def test_a_client_gone_is_one_info_line_and_keeps_the_status(handlers,
+                                                             fake_apache):
     mod = handlers(SOURCE)
     req = FakeRequest("PythonHandler", [one(mod, "writes_then_fails")],
                       {"PythonDebug": "1"}, fail_write=True)
-    assert dispatch(req) == apache.HTTP_INTERNAL_SERVER_ERROR
-    assert req.written == []
-    assert any("Write failed" in m for m, _, _ in fake_apache.logged)
+    req.uri = "/page"
+    assert dispatch(req) == apache.OK       # the access log keeps 200
+    assert req.written == []                # no error page either
+    assert req.logged == [
+        ("PythonHandler %s::writes_then_fails: the client closed the "
+         "connection before the response to /page was complete" % mod,
+         apache.APLOG_INFO)]
+    # no traceback (PythonDebug On logs the import at notice level only)
+    assert [m for m, level, _ in fake_apache.logged
+            if level <= apache.APLOG_ERR] == []
 
 
 @pytest.mark.parametrize("obj", ["returns_none", "returns_str", "none_handler",
