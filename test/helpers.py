@@ -664,6 +664,17 @@ class ServeCommand:
         self.url = self.banner.split(" at ", 1)[1].split()[0].rstrip("/")
         self._wait_ready(ready)
 
+    def _give_up(self):
+        """Stop the command the way that lets it stop its Apache (SIGKILL
+        would leave Apache running), then wait for what it wrote."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self._drain.join(5)
+
     def _read_stderr(self):
         for line in self.proc.stderr:
             self._stderr.append(line)
@@ -685,8 +696,7 @@ class ServeCommand:
             line = self.proc.stdout.readline()
         line = line.strip()
         if not line.startswith(prefix):
-            self.proc.kill()
-            self._drain.join(5)
+            self._give_up()
             raise AssertionError("mod_python serve printed %r; stderr: %s"
                                  % (line, "".join(self._stderr)))
         return line
@@ -699,7 +709,9 @@ class ServeCommand:
                 return
             except OSError:
                 if time.time() > deadline or self.proc.poll() is not None:
-                    raise AssertionError("mod_python serve did not answer")
+                    self._give_up()
+                    raise AssertionError("mod_python serve did not answer; "
+                                         "stderr: %s" % "".join(self._stderr))
                 time.sleep(0.1)
 
     def request(self, method, path, body=None, headers=None, timeout=30):
