@@ -26,7 +26,7 @@ static PyObject *apache_log_error(PyObject *m, PyObject *args, PyObject *kw)
     if (!PyArg_ParseTupleAndKeywords(args, kw, "z|iO:log_error", names,
                                      &message, &level, &server))
         return NULL;
-    if (server != Py_None && !PyObject_TypeCheck(server, &mp_server_type)) {
+    if (server != Py_None && !PyObject_TypeCheck(server, mp_types_of_module(m)->server)) {
         PyErr_SetString(PyExc_TypeError, "server must be a server object or None");
         return NULL;
     }
@@ -184,11 +184,6 @@ static PyMethodDef apache_functions[] = {
     {NULL}
 };
 
-static struct PyModuleDef apache_module = {
-    PyModuleDef_HEAD_INIT, "_apache", "mod_python's interface to Apache", -1,
-    apache_functions
-};
-
 static int add_constants(PyObject *m)
 {
     static const struct { const char *name; long value; } constants[] = {
@@ -218,31 +213,113 @@ static int add_object(PyObject *m, const char *name, PyObject *obj)
     return 0;
 }
 
-static int add_type(PyObject *m, const char *name, PyTypeObject *type)
+/* Makes the type of `spec` for module m, keeps it in *slot and adds it
+ * to the module as `name`; -1 on error. */
+static int add_type(PyObject *m, const char *name, PyType_Spec *spec,
+                    PyTypeObject **slot)
 {
-    if (PyType_Ready(type) < 0)
+    PyType_Spec local = *spec;
+    PyObject *type;
+
+    local.flags &= ~(unsigned long)MP_TPFLAGS_NO_NEW;
+#ifdef Py_TPFLAGS_DISALLOW_INSTANTIATION
+    local.flags |= spec->flags & MP_TPFLAGS_NO_NEW;
+#endif
+    type = PyType_FromModuleAndSpec(m, &local, NULL);
+    if (!type)
         return -1;
-    return add_object(m, name, Py_NewRef((PyObject *)type));
+#ifndef Py_TPFLAGS_DISALLOW_INSTANTIATION
+    if (spec->flags & MP_TPFLAGS_NO_NEW)
+        ((PyTypeObject *)type)->tp_new = NULL;
+#endif
+    *slot = (PyTypeObject *)Py_NewRef(type);
+    return add_object(m, name, type);
 }
+
+const mp_types *mp_types_of_module(PyObject *module)
+{
+    return PyModule_GetState(module);
+}
+
+void mp_free_object(PyObject *obj)
+{
+    PyTypeObject *type = Py_TYPE(obj);
+    type->tp_free(obj);
+    Py_DECREF(type);
+}
+
+/* Py_mod_exec: the module's contents, in each interpreter anew. */
+static int apache_exec(PyObject *m)
+{
+    mp_types *types = PyModule_GetState(m);
+
+    types->server_return = PyErr_NewException("_apache.SERVER_RETURN", NULL, NULL);
+    if (add_object(m, "SERVER_RETURN", Py_XNewRef(types->server_return)) < 0
+        || add_constants(m) < 0
+        || add_type(m, "table", &mp_table_spec, &types->table) < 0
+        || add_type(m, "mp_table_iterator", &mp_table_iter_spec,
+                    &types->table_iter) < 0
+        || add_type(m, "mp_request", &mp_request_spec, &types->request) < 0
+        || add_type(m, "mp_server", &mp_server_spec, &types->server) < 0
+        || add_type(m, "mp_conn", &mp_conn_spec, &types->conn) < 0
+        || add_type(m, "mp_finfo", &mp_finfo_spec, &types->finfo) < 0
+        || add_type(m, "mp_hlist", &mp_hlist_spec, &types->hlist) < 0
+        || add_type(m, "mp_filter", &mp_filter_spec, &types->filter) < 0)
+        return -1;
+    return 0;
+}
+
+static int apache_traverse(PyObject *m, visitproc visit, void *arg)
+{
+    mp_types *types = PyModule_GetState(m);
+    if (!types)
+        return 0;
+    Py_VISIT(types->table);
+    Py_VISIT(types->table_iter);
+    Py_VISIT(types->request);
+    Py_VISIT(types->server);
+    Py_VISIT(types->conn);
+    Py_VISIT(types->filter);
+    Py_VISIT(types->hlist);
+    Py_VISIT(types->finfo);
+    Py_VISIT(types->server_return);
+    return 0;
+}
+
+static int apache_clear(PyObject *m)
+{
+    mp_types *types = PyModule_GetState(m);
+    if (!types)
+        return 0;
+    Py_CLEAR(types->table);
+    Py_CLEAR(types->table_iter);
+    Py_CLEAR(types->request);
+    Py_CLEAR(types->server);
+    Py_CLEAR(types->conn);
+    Py_CLEAR(types->filter);
+    Py_CLEAR(types->hlist);
+    Py_CLEAR(types->finfo);
+    Py_CLEAR(types->server_return);
+    return 0;
+}
+
+static PyModuleDef_Slot apache_slots[] = {
+    {Py_mod_exec, (void *)apache_exec},
+    {0, NULL}
+};
+
+static struct PyModuleDef apache_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "_apache",
+    .m_doc = "mod_python's interface to Apache",
+    .m_size = sizeof(mp_types),
+    .m_methods = apache_functions,
+    .m_slots = apache_slots,
+    .m_traverse = apache_traverse,
+    .m_clear = apache_clear,
+};
 
 PyObject *mp_init_apache_module(void)
 {
-    PyObject *m = PyModule_Create(&apache_module);
-
-    if (!m)
-        return NULL;
-    if (add_object(m, "SERVER_RETURN",
-                   PyErr_NewException("_apache.SERVER_RETURN", NULL, NULL)) < 0
-        || add_constants(m) < 0
-        || add_type(m, "table", &mp_table_type) < 0
-        || add_type(m, "mp_request", &mp_request_type) < 0
-        || add_type(m, "mp_server", &mp_server_type) < 0
-        || add_type(m, "mp_conn", &mp_conn_type) < 0
-        || add_type(m, "mp_finfo", &mp_finfo_type) < 0
-        || add_type(m, "mp_hlist", &mp_hlist_type) < 0
-        || add_type(m, "mp_filter", &mp_filter_type) < 0) {
-        Py_DECREF(m);
-        return NULL;
-    }
-    return m;
+    return PyModuleDef_Init(&apache_module);
 }

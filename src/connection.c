@@ -1,5 +1,6 @@
 /* mp_conn: a client connection (conn_rec). */
 #include "connection.h"
+#include "apachemodule.h"
 #include "interpreters.h"
 #include "convert.h"
 #include "server.h"
@@ -7,7 +8,7 @@
 
 PyObject *mp_conn_object(conn_rec *c)
 {
-    mp_conn *self = PyObject_New(mp_conn, &mp_conn_type);
+    mp_conn *self = PyObject_New(mp_conn, mp_types_running()->conn);
     if (self) {
         self->rec = c;
         self->notes = NULL;
@@ -31,7 +32,7 @@ static void conn_dealloc(mp_conn *self)
     Py_XDECREF(self->notes);
     Py_XDECREF(self->hlist);
     Py_XDECREF(self->pending);
-    PyObject_Free(self);
+    mp_free_object((PyObject *)self);
 }
 
 static int alive(mp_conn *self)
@@ -373,15 +374,19 @@ static int conn_setattr(PyObject *o, PyObject *name, PyObject *value)
     return PyObject_GenericSetAttr(o, name, value);
 }
 
-PyTypeObject mp_conn_type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "mp_conn",
-    .tp_basicsize = sizeof(mp_conn),
-    .tp_dealloc = (destructor)conn_dealloc,
-    .tp_getattro = PyObject_GenericGetAttr,
-    .tp_setattro = conn_setattr,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "An Apache client connection",
-    .tp_methods = conn_methods,
-    .tp_getset = conn_getset,
+static PyType_Slot mp_conn_slots[] = {
+    {Py_tp_dealloc, (void *)(destructor)conn_dealloc},
+    {Py_tp_getattro, (void *)PyObject_GenericGetAttr},
+    {Py_tp_setattro, (void *)conn_setattr},
+    {Py_tp_doc, (void *)"An Apache client connection"},
+    {Py_tp_methods, (void *)conn_methods},
+    {Py_tp_getset, (void *)conn_getset},
+    {0, NULL}
+};
+
+PyType_Spec mp_conn_spec = {
+    .name = "_apache.mp_conn",
+    .basicsize = sizeof(mp_conn),
+    .flags = Py_TPFLAGS_DEFAULT | MP_TPFLAGS_NO_NEW,
+    .slots = mp_conn_slots,
 };

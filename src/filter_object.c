@@ -4,6 +4,7 @@
  * filter on demand); writing appends to bb_out, which flush() and close()
  * hand to the next output filter.  read() returns None at end of stream. */
 #include "filter.h"
+#include "apachemodule.h"
 #include "context.h"
 #include "request.h"
 
@@ -13,7 +14,7 @@ PyObject *mp_filter_object(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigad
     mp_filter *self;
     PyObject *req = mp_context_request(f->r);
 
-    if (!req || !(self = PyObject_New(mp_filter, &mp_filter_type)))
+    if (!req || !(self = PyObject_New(mp_filter, mp_types_running()->filter)))
         return NULL;
     self->f = f;
     self->ctx = ctx;
@@ -43,7 +44,7 @@ void mp_filter_invalidate(mp_filter *self)
 static void filter_dealloc(mp_filter *self)
 {
     Py_XDECREF(self->req);
-    PyObject_Free(self);
+    mp_free_object((PyObject *)self);
 }
 
 /* The filter during its invocation, or NULL with RuntimeError. */
@@ -368,15 +369,19 @@ static int filter_setattr(PyObject *o, PyObject *name, PyObject *value)
     return PyObject_GenericSetAttr(o, name, value);
 }
 
-PyTypeObject mp_filter_type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "mp_filter",
-    .tp_basicsize = sizeof(mp_filter),
-    .tp_dealloc = (destructor)filter_dealloc,
-    .tp_getattro = PyObject_GenericGetAttr,
-    .tp_setattro = filter_setattr,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "A Python filter's view of its data",
-    .tp_methods = filter_methods,
-    .tp_getset = filter_getset,
+static PyType_Slot mp_filter_slots[] = {
+    {Py_tp_dealloc, (void *)(destructor)filter_dealloc},
+    {Py_tp_getattro, (void *)PyObject_GenericGetAttr},
+    {Py_tp_setattro, (void *)filter_setattr},
+    {Py_tp_doc, (void *)"A Python filter's view of its data"},
+    {Py_tp_methods, (void *)filter_methods},
+    {Py_tp_getset, (void *)filter_getset},
+    {0, NULL}
+};
+
+PyType_Spec mp_filter_spec = {
+    .name = "_apache.mp_filter",
+    .basicsize = sizeof(mp_filter),
+    .flags = Py_TPFLAGS_DEFAULT | MP_TPFLAGS_NO_NEW,
+    .slots = mp_filter_slots,
 };

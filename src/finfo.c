@@ -1,10 +1,11 @@
 /* mp_finfo: file information (apr_finfo_t), by attribute or old-style index. */
 #include "finfo.h"
+#include "apachemodule.h"
 #include "convert.h"
 
 PyObject *mp_finfo_object(const apr_finfo_t *finfo)
 {
-    mp_finfo *self = PyObject_New(mp_finfo, &mp_finfo_type);
+    mp_finfo *self = PyObject_New(mp_finfo, mp_types_running()->finfo);
     if (!self)
         return NULL;
     self->finfo = *finfo;
@@ -23,7 +24,7 @@ static void finfo_dealloc(mp_finfo *self)
 {
     Py_XDECREF(self->fname);
     Py_XDECREF(self->name);
-    PyObject_Free(self);
+    mp_free_object((PyObject *)self);
 }
 
 /* The fields in old tuple order (FINFO_MODE .. FINFO_FILETYPE). */
@@ -93,11 +94,6 @@ static PyObject *finfo_item(PyObject *o, Py_ssize_t i)
     return field((mp_finfo *)o, (int)i);
 }
 
-static PySequenceMethods finfo_as_sequence = {
-    .sq_length = finfo_length,
-    .sq_item = finfo_item,
-};
-
 static PyObject *finfo_repr(mp_finfo *self)
 {
     static const char *const keys[] = {
@@ -131,14 +127,19 @@ static PyObject *finfo_repr(mp_finfo *self)
     return result;
 }
 
-PyTypeObject mp_finfo_type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "mp_finfo",
-    .tp_basicsize = sizeof(mp_finfo),
-    .tp_dealloc = (destructor)finfo_dealloc,
-    .tp_repr = (reprfunc)finfo_repr,
-    .tp_as_sequence = &finfo_as_sequence,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "File information, as from apr_stat()",
-    .tp_getset = finfo_getset,
+static PyType_Slot mp_finfo_slots[] = {
+    {Py_tp_dealloc, (void *)(destructor)finfo_dealloc},
+    {Py_tp_repr, (void *)(reprfunc)finfo_repr},
+    {Py_tp_doc, (void *)"File information, as from apr_stat()"},
+    {Py_tp_getset, (void *)finfo_getset},
+    {Py_sq_length, (void *)finfo_length},
+    {Py_sq_item, (void *)finfo_item},
+    {0, NULL}
+};
+
+PyType_Spec mp_finfo_spec = {
+    .name = "_apache.mp_finfo",
+    .basicsize = sizeof(mp_finfo),
+    .flags = Py_TPFLAGS_DEFAULT | MP_TPFLAGS_NO_NEW,
+    .slots = mp_finfo_slots,
 };

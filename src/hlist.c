@@ -2,6 +2,7 @@
  * configured list first, then what req.add_handler() appended, so
  * handlers added during the phase still run in it. */
 #include "hlist.h"
+#include "apachemodule.h"
 #include "convert.h"
 #include "table.h"
 
@@ -9,7 +10,7 @@ PyObject *mp_hlist_new(PyObject *owner, request_rec *r,
                        const apr_array_header_t *configured,
                        const apr_array_header_t *added)
 {
-    mp_hlist *self = PyObject_New(mp_hlist, &mp_hlist_type);
+    mp_hlist *self = PyObject_New(mp_hlist, mp_types_running()->hlist);
     if (!self)
         return NULL;
     Py_XINCREF(owner);
@@ -24,7 +25,7 @@ PyObject *mp_hlist_new(PyObject *owner, request_rec *r,
 static void hlist_dealloc(mp_hlist *self)
 {
     Py_XDECREF(self->owner);
-    PyObject_Free(self);
+    mp_free_object((PyObject *)self);
 }
 
 const mp_handler *mp_hlist_current(const mp_hlist *h)
@@ -100,14 +101,18 @@ static PyObject *hlist_repr(PyObject *o)
     return r;
 }
 
-PyTypeObject mp_hlist_type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "mp_hlist",
-    .tp_basicsize = sizeof(mp_hlist),
-    .tp_dealloc = (destructor)hlist_dealloc,
-    .tp_repr = hlist_repr,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Cursor on the handlers of the running phase",
-    .tp_methods = hlist_methods,
-    .tp_getset = hlist_getset,
+static PyType_Slot mp_hlist_slots[] = {
+    {Py_tp_dealloc, (void *)(destructor)hlist_dealloc},
+    {Py_tp_repr, (void *)hlist_repr},
+    {Py_tp_doc, (void *)"Cursor on the handlers of the running phase"},
+    {Py_tp_methods, (void *)hlist_methods},
+    {Py_tp_getset, (void *)hlist_getset},
+    {0, NULL}
+};
+
+PyType_Spec mp_hlist_spec = {
+    .name = "_apache.mp_hlist",
+    .basicsize = sizeof(mp_hlist),
+    .flags = Py_TPFLAGS_DEFAULT | MP_TPFLAGS_NO_NEW,
+    .slots = mp_hlist_slots,
 };

@@ -170,6 +170,14 @@ static int set_up_interpreter(mp_interp *in)
     const mp_server_config *sconf = mp_server_config_of(main_server);
     PyObject *apache, *server;
 
+    /* First: everything below may make our objects, of this one's types. */
+    in->apache_module = PyImport_ImportModule("_apache");
+    if (!in->apache_module) {
+        mp_log_python_error(main_server, "cannot import _apache");
+        return -1;
+    }
+    in->types = mp_types_of_module(in->apache_module);
+
     if (sconf->site_dirs && run_snippet(SITE_DIRS_CODE, sconf->site_dirs) < 0) {
         mp_log_python_error(main_server, "setting up mod_python.site_dirs");
         return -1;
@@ -347,6 +355,12 @@ static int attach_record(mp_interp *in)
 
     Py_XDECREF(capsule);
     return rc;
+}
+
+const mp_types *mp_types_running(void)
+{
+    mp_interp *in = mp_interp_running();
+    return in ? in->types : NULL;
 }
 
 mp_interp *mp_interp_running(void)

@@ -10,6 +10,7 @@
  * (Python's str hash is salted per process); mutex 0 is kept for dbm
  * files. */
 #include "mutex.h"
+#include "apachemodule.h"
 #include "interpreters.h"
 #include "config.h"
 #include "server.h"
@@ -162,7 +163,7 @@ static apr_global_mutex_t *chosen(PyObject *args)
     int index = -1;
     if (!PyArg_ParseTuple(args, "OO|i", &server, &key, &index))
         return NULL;
-    if (!PyObject_TypeCheck(server, &mp_server_type)) {
+    if (!PyObject_TypeCheck(server, mp_types_running()->server)) {
         PyErr_SetString(PyExc_TypeError, "First argument must be a server object");
         return NULL;
     }

@@ -5,6 +5,7 @@
  * one.  When the request ends the object is cut off its request_rec:
  * using it later raises instead of touching freed memory. */
 #include "request.h"
+#include "apachemodule.h"
 #include <limits.h>
 #include "config.h"
 #include "context.h"
@@ -22,7 +23,7 @@
 
 PyObject *mp_request_new(request_rec *r, mp_interp *interp)
 {
-    mp_request *self = PyObject_GC_New(mp_request, &mp_request_type);
+    mp_request *self = PyObject_GC_New(mp_request, mp_types_running()->request);
     if (!self)
         return NULL;
     self->rec = r;
@@ -65,6 +66,7 @@ void mp_request_invalidate(mp_request *self)
 
 static int req_traverse(mp_request *self, visitproc visit, void *arg)
 {
+    Py_VISIT(Py_TYPE(self));
     Py_VISIT(self->dict);
     Py_VISIT(self->headers_in);
     Py_VISIT(self->headers_out);
@@ -89,7 +91,7 @@ static void req_dealloc(mp_request *self)
     PyObject_GC_UnTrack(self);
     req_clear(self);
     PyMem_Free(self->rbuf);
-    PyObject_GC_Del(self);
+    mp_free_object((PyObject *)self);
 }
 
 /* The live request_rec, or NULL with RuntimeError set. */
@@ -102,16 +104,11 @@ static request_rec *live(mp_request *self)
 
 void mp_raise_server_return(int status)
 {
-    PyObject *apache = PyImport_ImportModule("_apache"), *exc = NULL;
-    if (apache && (exc = PyObject_GetAttrString(apache, "SERVER_RETURN"))) {
-        PyObject *value = PyLong_FromLong(status);
-        if (value) {
-            PyErr_SetObject(exc, value);
-            Py_DECREF(value);
-        }
+    PyObject *value = PyLong_FromLong(status);
+    if (value) {
+        PyErr_SetObject(mp_types_running()->server_return, value);
+        Py_DECREF(value);
     }
-    Py_XDECREF(exc);
-    Py_XDECREF(apache);
 }
 
 void mp_request_run_cleanups(mp_request *self)
@@ -289,7 +286,7 @@ static PyObject *req_get_options(mp_request *self, PyObject *unused)
     mp_table *options;
     if (!r)
         return NULL;
-    options = (mp_table *)PyObject_CallNoArgs((PyObject *)&mp_table_type);
+    options = (mp_table *)PyObject_CallNoArgs((PyObject *)mp_types_running()->table);
     if (options)
         apr_table_do(copy_set_option, options->table, mp_dir_config_of(r)->options,
                      NULL);
@@ -997,7 +994,7 @@ static int set_finfo(PyObject *o, PyObject *value, void *c)
     int failed;
     if (!r || no_delete(value))
         return -1;
-    if (!PyObject_TypeCheck(value, &mp_finfo_type)) {
+    if (!PyObject_TypeCheck(value, mp_types_running()->finfo)) {
         PyErr_SetString(PyExc_TypeError, "finfo must be a finfoobject");
         return -1;
     }
@@ -1080,20 +1077,29 @@ static int req_setattr(PyObject *o, PyObject *name, PyObject *value)
     return PyObject_GenericSetAttr(o, name, value);
 }
 
-PyTypeObject mp_request_type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "mp_request",
-    .tp_basicsize = sizeof(mp_request),
-    .tp_dealloc = (destructor)req_dealloc,
-    .tp_getattro = PyObject_GenericGetAttr,
-    .tp_setattro = req_setattr,
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
-    .tp_doc = "An Apache request",
-    .tp_traverse = (traverseproc)req_traverse,
-    .tp_clear = (inquiry)req_clear,
-    .tp_iter = PyObject_SelfIter,
-    .tp_iternext = (iternextfunc)mp_request_iternext,
-    .tp_methods = req_methods,
-    .tp_getset = req_getset,
-    .tp_dictoffset = offsetof(mp_request, dict),
+static PyMemberDef mp_request_members[] = {
+    {"__dictoffset__", Py_T_PYSSIZET, offsetof(mp_request, dict), Py_READONLY, NULL},
+    {NULL}
+};
+
+static PyType_Slot mp_request_slots[] = {
+    {Py_tp_dealloc, (void *)(destructor)req_dealloc},
+    {Py_tp_getattro, (void *)PyObject_GenericGetAttr},
+    {Py_tp_setattro, (void *)req_setattr},
+    {Py_tp_doc, (void *)"An Apache request"},
+    {Py_tp_traverse, (void *)(traverseproc)req_traverse},
+    {Py_tp_clear, (void *)(inquiry)req_clear},
+    {Py_tp_iter, (void *)PyObject_SelfIter},
+    {Py_tp_iternext, (void *)(iternextfunc)mp_request_iternext},
+    {Py_tp_methods, (void *)req_methods},
+    {Py_tp_getset, (void *)req_getset},
+    {Py_tp_members, mp_request_members},
+    {0, NULL}
+};
+
+PyType_Spec mp_request_spec = {
+    .name = "_apache.mp_request",
+    .basicsize = sizeof(mp_request),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | MP_TPFLAGS_NO_NEW,
+    .slots = mp_request_slots,
 };

@@ -14,7 +14,7 @@ PyObject *mp_server_object(server_rec *s)
     mp_server *obj = in ? apr_hash_get(in->servers, &s, sizeof(s)) : NULL;
 
     if (!obj) {
-        obj = PyObject_GC_New(mp_server, &mp_server_type);
+        obj = PyObject_GC_New(mp_server, mp_types_running()->server);
         if (!obj)
             return NULL;
         obj->rec = s;
@@ -59,7 +59,7 @@ static PyObject *server_register_cleanup(mp_server *self, PyObject *args)
     PyObject *req, *callable, *data = Py_None;
     if (!PyArg_ParseTuple(args, "OO|O:register_cleanup", &req, &callable, &data))
         return NULL;
-    if (strcmp(Py_TYPE(req)->tp_name, "mp_request")) {
+    if (!PyObject_TypeCheck(req, mp_types_running()->request)) {
         PyErr_SetString(PyExc_ValueError, "first argument must be a request object");
         return NULL;
     }
@@ -157,6 +157,7 @@ static PyGetSetDef server_getset[] = {
 
 static int server_traverse(mp_server *self, visitproc visit, void *arg)
 {
+    Py_VISIT(Py_TYPE(self));
     Py_VISIT(self->dict);
     return 0;
 }
@@ -171,21 +172,30 @@ static void server_dealloc(mp_server *self)
 {
     PyObject_GC_UnTrack(self);
     server_clear(self);
-    PyObject_GC_Del(self);
+    mp_free_object((PyObject *)self);
 }
 
-PyTypeObject mp_server_type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "mp_server",
-    .tp_basicsize = sizeof(mp_server),
-    .tp_dealloc = (destructor)server_dealloc,
-    .tp_getattro = PyObject_GenericGetAttr,
-    .tp_setattro = PyObject_GenericSetAttr,
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
-    .tp_doc = "An Apache (virtual) server",
-    .tp_traverse = (traverseproc)server_traverse,
-    .tp_clear = (inquiry)server_clear,
-    .tp_methods = server_methods,
-    .tp_getset = server_getset,
-    .tp_dictoffset = offsetof(mp_server, dict),
+static PyMemberDef mp_server_members[] = {
+    {"__dictoffset__", Py_T_PYSSIZET, offsetof(mp_server, dict), Py_READONLY, NULL},
+    {NULL}
+};
+
+static PyType_Slot mp_server_slots[] = {
+    {Py_tp_dealloc, (void *)(destructor)server_dealloc},
+    {Py_tp_getattro, (void *)PyObject_GenericGetAttr},
+    {Py_tp_setattro, (void *)PyObject_GenericSetAttr},
+    {Py_tp_doc, (void *)"An Apache (virtual) server"},
+    {Py_tp_traverse, (void *)(traverseproc)server_traverse},
+    {Py_tp_clear, (void *)(inquiry)server_clear},
+    {Py_tp_methods, (void *)server_methods},
+    {Py_tp_getset, (void *)server_getset},
+    {Py_tp_members, mp_server_members},
+    {0, NULL}
+};
+
+PyType_Spec mp_server_spec = {
+    .name = "_apache.mp_server",
+    .basicsize = sizeof(mp_server),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | MP_TPFLAGS_NO_NEW,
+    .slots = mp_server_slots,
 };

@@ -4,6 +4,7 @@
  * repeated key gives the list of its values.  Text is Latin-1 both ways,
  * as HTTP header fields are. */
 #include "table.h"
+#include "apachemodule.h"
 
 #define ENTRIES(t) ((const apr_table_entry_t *)apr_table_elts((t)->table)->elts)
 #define COUNT(t) (apr_table_elts((t)->table)->nelts)
@@ -52,7 +53,7 @@ static int usable(mp_table *self)
 
 PyObject *mp_table_wrap(apr_table_t *table, PyObject *owner)
 {
-    mp_table *self = PyObject_New(mp_table, &mp_table_type);
+    mp_table *self = PyObject_New(mp_table, mp_types_running()->table);
     if (!self)
         return NULL;
     self->table = table;
@@ -84,7 +85,7 @@ static void table_dealloc(mp_table *self)
     if (self->pool)
         apr_pool_destroy(self->pool);
     Py_XDECREF(self->owner);
-    Py_TYPE(self)->tp_free((PyObject *)self);
+    mp_free_object((PyObject *)self);
 }
 
 static int set_str_pair(mp_table *self, PyObject *key, PyObject *value,
@@ -254,16 +255,6 @@ static int table_contains(mp_table *self, PyObject *key)
     return found;
 }
 
-static PyMappingMethods table_as_mapping = {
-    (lenfunc)table_length,
-    (binaryfunc)table_subscript,
-    (objobjargproc)table_ass_subscript,
-};
-
-static PySequenceMethods table_as_sequence = {
-    .sq_contains = (objobjproc)table_contains,
-};
-
 /* ---------------------------------------------------------------------
  * Iteration
  */
@@ -315,7 +306,7 @@ typedef struct {
 static void iter_dealloc(mp_table_iter *it)
 {
     Py_XDECREF(it->table);
-    PyObject_Free(it);
+    mp_free_object((PyObject *)it);
 }
 
 static PyObject *iter_next(mp_table_iter *it)
@@ -331,14 +322,18 @@ static PyObject *iter_next(mp_table_iter *it)
     return entry(&ENTRIES(it->table)[it->pos++], it->what);
 }
 
-static PyTypeObject mp_table_iter_type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "mp_table_iterator",
-    .tp_basicsize = sizeof(mp_table_iter),
-    .tp_dealloc = (destructor)iter_dealloc,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_iter = PyObject_SelfIter,
-    .tp_iternext = (iternextfunc)iter_next,
+static PyType_Slot mp_table_iter_slots[] = {
+    {Py_tp_dealloc, (void *)(destructor)iter_dealloc},
+    {Py_tp_iter, (void *)PyObject_SelfIter},
+    {Py_tp_iternext, (void *)(iternextfunc)iter_next},
+    {0, NULL}
+};
+
+PyType_Spec mp_table_iter_spec = {
+    .name = "_apache.mp_table_iterator",
+    .basicsize = sizeof(mp_table_iter),
+    .flags = Py_TPFLAGS_DEFAULT | MP_TPFLAGS_NO_NEW,
+    .slots = mp_table_iter_slots,
 };
 
 static PyObject *make_iter(mp_table *self, int what)
@@ -346,9 +341,7 @@ static PyObject *make_iter(mp_table *self, int what)
     mp_table_iter *it;
     if (!usable(self))
         return NULL;
-    if (PyType_Ready(&mp_table_iter_type) < 0)
-        return NULL;
-    if (!(it = PyObject_New(mp_table_iter, &mp_table_iter_type)))
+    if (!(it = PyObject_New(mp_table_iter, mp_types_running()->table_iter)))
         return NULL;
     Py_INCREF(self);
     it->table = self;
@@ -439,7 +432,7 @@ static PyObject *table_copy(mp_table *self, PyObject *unused)
     mp_table *copy;
     if (!usable(self))
         return NULL;
-    copy = (mp_table *)table_new(&mp_table_type, NULL, NULL);
+    copy = (mp_table *)table_new(mp_types_running()->table, NULL, NULL);
     if (copy)
         copy->table = apr_table_copy(copy->pool, self->table);
     return (PyObject *)copy;
@@ -533,7 +526,7 @@ static PyObject *table_repr(mp_table *self)
 static PyObject *table_richcompare(PyObject *a, PyObject *b, int op)
 {
     PyObject *da, *db, *r = NULL;
-    if (!PyDict_Check(b) && !PyObject_TypeCheck(b, &mp_table_type))
+    if (!PyDict_Check(b) && !PyObject_TypeCheck(b, mp_types_running()->table))
         Py_RETURN_NOTIMPLEMENTED;
     if ((da = as_dict(a)) && (db = as_dict(b))) {
         r = PyObject_RichCompare(da, db, op);
@@ -549,20 +542,26 @@ static Py_hash_t table_hash(PyObject *self)
     return -1;
 }
 
-PyTypeObject mp_table_type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "mp_table",
-    .tp_basicsize = sizeof(mp_table),
-    .tp_dealloc = (destructor)table_dealloc,
-    .tp_repr = (reprfunc)table_repr,
-    .tp_as_sequence = &table_as_sequence,
-    .tp_as_mapping = &table_as_mapping,
-    .tp_hash = table_hash,
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
-    .tp_doc = "A case-insensitive mapping with repeatable keys (apr_table_t)",
-    .tp_richcompare = table_richcompare,
-    .tp_iter = (getiterfunc)table_iter,
-    .tp_methods = table_methods,
-    .tp_init = (initproc)table_init,
-    .tp_new = table_new,
+static PyType_Slot mp_table_slots[] = {
+    {Py_tp_dealloc, (void *)(destructor)table_dealloc},
+    {Py_tp_repr, (void *)(reprfunc)table_repr},
+    {Py_tp_hash, (void *)table_hash},
+    {Py_tp_doc, (void *)"A case-insensitive mapping with repeatable keys (apr_table_t)"},
+    {Py_tp_richcompare, (void *)table_richcompare},
+    {Py_tp_iter, (void *)(getiterfunc)table_iter},
+    {Py_tp_methods, (void *)table_methods},
+    {Py_tp_init, (void *)(initproc)table_init},
+    {Py_tp_new, (void *)table_new},
+    {Py_mp_length, (void *)table_length},
+    {Py_mp_subscript, (void *)table_subscript},
+    {Py_mp_ass_subscript, (void *)table_ass_subscript},
+    {Py_sq_contains, (void *)table_contains},
+    {0, NULL}
+};
+
+PyType_Spec mp_table_spec = {
+    .name = "_apache.mp_table",
+    .basicsize = sizeof(mp_table),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .slots = mp_table_slots,
 };

@@ -717,3 +717,45 @@ def test_mod_wsgi_on_another_libpython_is_refused_at_start(
                     "runs %s" % (MOD_WSGI, debian, ours))
     assert expected in log, log
     assert "Build both against the same Python." in log
+
+
+TYPES = """
+import _apache
+from mod_python import apache
+
+def handler(req):
+    try:
+        _apache.mp_request()
+        instantiable = "yes"
+    except TypeError:
+        instantiable = "no"
+    req.write("%s|%d|%d|%s|%s" % (
+        type(req).__name__, id(type(req)), id(_apache.table),
+        type(req.headers_in) is _apache.table, instantiable))
+    return apache.OK
+"""
+
+
+def test_each_interpreter_has_its_own_types(apache):
+    """_apache is initialised per interpreter (multi-phase): no type object
+    is shared between interpreters, and Python cannot make our objects."""
+    srv = apache(mpm="event", files={"ourtypes.py": TYPES}, config="""
+PythonPath "['@DOCROOT@'] + sys.path"
+<Location /one>
+    SetHandler mod_python
+    PythonHandler ourtypes
+    PythonInterpreter one
+</Location>
+<Location /two>
+    SetHandler mod_python
+    PythonHandler ourtypes
+    PythonInterpreter two
+</Location>
+""")
+    conn = srv.conn()
+    one = conn.get("/one").text.split("|")
+    two = conn.get("/two").text.split("|")
+    assert one[0] == two[0] == "mp_request"
+    assert one[3] == two[3] == "True" and one[4] == two[4] == "no"
+    assert one[1] != two[1] and one[2] != two[2]
+    assert conn.get("/one").text.split("|")[1:3] == one[1:3]

@@ -14,6 +14,20 @@ static inline PyObject *Py_XNewRef(PyObject *o) { Py_XINCREF(o); return o; }
 #endif
 
 #if PY_VERSION_HEX < 0x030C0000
+#include "structmember.h"
+#define Py_T_PYSSIZET T_PYSSIZET
+#define Py_READONLY READONLY
+#endif
+
+/* Types that Python code may not instantiate (3.10 has a flag for it;
+ * before, mp_make_type clears tp_new). */
+#ifdef Py_TPFLAGS_DISALLOW_INSTANTIATION
+#define MP_TPFLAGS_NO_NEW Py_TPFLAGS_DISALLOW_INSTANTIATION
+#else
+#define MP_TPFLAGS_NO_NEW (1UL << 31)
+#endif
+
+#if PY_VERSION_HEX < 0x030C0000
 /* The pending exception as one object (NULL if none), cleared. */
 static inline PyObject *PyErr_GetRaisedException(void)
 {

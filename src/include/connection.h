@@ -13,7 +13,7 @@ typedef struct {
     PyObject *pending;       /* bytes read but not yet returned, or NULL */
 } mp_conn;
 
-extern PyTypeObject mp_conn_type;
+extern PyType_Spec mp_conn_spec;   /* made per interpreter by _apache */
 
 PyObject *mp_conn_object(conn_rec *c);
 

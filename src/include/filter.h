@@ -43,7 +43,7 @@ typedef struct {
     int softspace;
 } mp_filter;
 
-extern PyTypeObject mp_filter_type;
+extern PyType_Spec mp_filter_spec;   /* made per interpreter by _apache */
 
 /* The state of a filter registered as `reg`, for request r. */
 mp_filter_ctx *mp_filter_ctx_make(request_rec *r, const mp_handler *reg,

@@ -11,7 +11,7 @@ typedef struct {
     PyObject *name;
 } mp_finfo;
 
-extern PyTypeObject mp_finfo_type;
+extern PyType_Spec mp_finfo_spec;   /* made per interpreter by _apache */
 
 PyObject *mp_finfo_object(const apr_finfo_t *finfo);
 

@@ -13,7 +13,7 @@ typedef struct {
     int pos;
 } mp_hlist;
 
-extern PyTypeObject mp_hlist_type;
+extern PyType_Spec mp_hlist_spec;   /* made per interpreter by _apache */
 
 PyObject *mp_hlist_new(PyObject *owner, request_rec *r,
                        const apr_array_header_t *configured,

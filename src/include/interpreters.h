@@ -10,6 +10,8 @@ typedef struct mp_interp {
     PyInterpreterState *state;
     PyThreadState *first_state;   /* made with the interpreter: never deleted */
     int creating;                 /* being made (interps_lock guards this) */
+    PyObject *apache_module;      /* its _apache, and that module's state: */
+    const struct mp_types *types; /* the types of our objects in it */
     PyObject *callback;           /* apache.init() result, NULL if broken */
     PyObject *handler_dispatch;   /* callback.HandlerDispatch, and so on: */
     PyObject *filter_dispatch;    /* bound once, called per request */

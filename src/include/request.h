@@ -23,7 +23,7 @@ typedef struct {
     apr_off_t bytes_queued;
 } mp_request;
 
-extern PyTypeObject mp_request_type;
+extern PyType_Spec mp_request_spec;   /* made per interpreter by _apache */
 
 /* A new request object for r in the current interpreter. */
 PyObject *mp_request_new(request_rec *r, mp_interp *interp);

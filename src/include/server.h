@@ -10,7 +10,7 @@ typedef struct {
     PyObject *dict;
 } mp_server;
 
-extern PyTypeObject mp_server_type;
+extern PyType_Spec mp_server_spec;   /* made per interpreter by _apache */
 
 /* The current interpreter's object for s (new reference); one per
  * (server, interpreter), so attributes set on it persist. */

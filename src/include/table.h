@@ -11,7 +11,8 @@ typedef struct {
     PyObject *owner;      /* object whose record the table belongs to */
 } mp_table;
 
-extern PyTypeObject mp_table_type;
+extern PyType_Spec mp_table_spec;   /* made per interpreter by _apache */
+extern PyType_Spec mp_table_iter_spec;
 
 /* A live view of an Apache table; owner (may be NULL) is kept alive and
  * must still be valid (see mp_owner_alive) whenever the table is used. */
