@@ -265,6 +265,40 @@ def test_serve_on_a_busy_port_suggests_another(workdir):
                           % (ERROR, port))
 
 
+@pytest.mark.parametrize("port", ["0", "65536", "-5"])
+def test_serve_refuses_a_port_out_of_range(workdir, port):
+    write(workdir, "hello.py", HELLO)
+    out = run_serve("hello.py", "--port", port, cwd=workdir)
+    assert out.returncode == 2
+    assert out.stderr.splitlines()[-1] == (
+        "mod_python serve: error: --port must be from 1 to 65535")
+
+
+def test_serve_on_an_address_not_of_this_machine(workdir):
+    write(workdir, "hello.py", HELLO)
+    out = run_serve("hello.py", "--host", "192.0.2.1", "--port",
+                    str(free_port()), cwd=workdir)
+    assert out.returncode == 2
+    assert out.stderr.startswith("%scannot listen on 192.0.2.1:" % ERROR)
+    assert out.stderr.endswith("; check --host (an address of this machine, "
+                               "such as 127.0.0.1)\n")
+
+
+def test_a_broken_htaccess_is_shown_on_the_terminal(workdir):
+    site = os.path.join(workdir, "site")
+    os.makedirs(site)
+    os.chmod(site, 0o755)
+    write(site, "hello.py", HELLO)
+    write(site, ".htaccess", "PythonHandlr hello\n")
+    served = ServeCommand([site], cwd=workdir)
+    try:
+        assert served.get("/hello.py").status == 500
+        text = served.stderr(wait_for="PythonHandlr")
+    finally:
+        served.stop()
+    assert "%s/.htaccess: Invalid command 'PythonHandlr'" % site in text
+
+
 def test_serve_a_handler_with_a_syntax_error(workdir):
     path = write(workdir, "app.py", "def handler(req)\n    return 0\n")
     with pytest.raises(SyntaxError) as caught:

@@ -187,7 +187,8 @@ def test_pip_install_from_a_python_the_children_cannot_read(
     assert out.stderr.endswith(
         "Fix: install mod_python into a virtualenv made from a Python that "
         "user can read (/usr/bin/python3 -m venv ENV; ENV/bin/pip install "
-        "mod_python), or run serve as a normal user (not root).\n")
+        "SOURCE, the same source tree or sdist), or run serve as a normal "
+        "user (not root).\n")
 
 
 def test_sdist_carries_configure_and_installs(world_readable_dir):

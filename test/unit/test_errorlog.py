@@ -56,6 +56,14 @@ def test_other_modules_and_levels_are_not_copied():
     assert copy(lines) == []
 
 
+def test_other_modules_above_error_level_are_copied():
+    line = ("[Sat Dec 05 2026] [core:alert] [pid 3:tid 4] [client "
+            "127.0.0.1:5000] /srv/site/.htaccess: Invalid command "
+            "'PythonHandlr', perhaps misspelled")
+    assert copy([line]) == ["/srv/site/.htaccess: Invalid command "
+                            "'PythonHandlr', perhaps misspelled"]
+
+
 def test_client_field_and_other_python_errors():
     line = ("[Sat Dec 05 2026] [python:error] [pid 3:tid 4] [client "
             "127.0.0.1:5000] mod_python: cannot import mod_python.apache")

@@ -2,7 +2,8 @@
 
 `mod_python serve` keeps Apache's error log in its server root, where a
 user would not look.  While it serves, a LogFollower copies the Python
-errors that appear there to the terminal: each traceback once, without
+errors (and any module's lines above error level, such as a broken
+.htaccess) that appear there to the terminal: each traceback once, without
 Apache's timestamp and pid prefix, and without the frames of mod_python
 itself and of importlib, which say nothing about the user's code (the log
 file keeps them all).
@@ -20,12 +21,20 @@ _SHOWN_LEVELS = ("error", "crit", "alert", "emerg")
 _FRAME_RE = re.compile(r'^  File "(?P<file>[^"]+)", line \d+, in ')
 
 
+# Levels worse than error are shown whatever the module: a broken
+# .htaccess ("core:alert ... Invalid command") answers 500 with no other
+# trace.
+_ANY_MODULE_LEVELS = ("crit", "alert", "emerg")
+
+
 def python_error(line):
-    """(source, text) for an error-log line with a Python error: source
-    tells the lines of one traceback apart; None for other lines."""
+    """(source, text) for an error-log line to show: a Python error, or
+    any module's line above error level; source tells the lines of one
+    traceback apart.  None for other lines."""
     match = _LINE_RE.match(line)
-    if not match or match["module"] != "python" \
-            or match["level"] not in _SHOWN_LEVELS:
+    if not match or match["level"] not in _SHOWN_LEVELS:
+        return None
+    if match["module"] != "python" and match["level"] not in _ANY_MODULE_LEVELS:
         return None
     return (match["pid"], match["tid"]), match["message"]
 

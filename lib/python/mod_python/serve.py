@@ -11,6 +11,7 @@ end, unless --root names one (or --keep-root keeps it).
 """
 
 import argparse
+import errno
 import os
 import re
 import shutil
@@ -190,7 +191,7 @@ def _python_fix():
     else:
         fix = ("install mod_python into a virtualenv made from a Python that "
                "user can read (/usr/bin/python3 -m venv ENV; ENV/bin/pip "
-               "install mod_python)")
+               "install SOURCE, the same source tree or sdist)")
     return fix + ", or run serve as a normal user (not root)"
 
 
@@ -253,9 +254,17 @@ def _check_port(host, port):
         try:
             s.bind((host, port))
         except OSError as exc:
-            raise TargetError("cannot listen on %s:%d: %s; choose another "
-                              "port with --port N" % (host, port,
-                                                      exc.strerror))
+            raise TargetError("cannot listen on %s:%d: %s; %s"
+                              % (host, port, exc.strerror or exc,
+                                 _listen_fix(exc)))
+
+
+def _listen_fix(exc):
+    if exc.errno == errno.EADDRINUSE:
+        return "choose another port with --port N"
+    if exc.errno == errno.EACCES:
+        return "ports below 1024 need root: choose another with --port N"
+    return "check --host (an address of this machine, such as 127.0.0.1)"
 
 
 def _config_test(conf):
@@ -305,17 +314,22 @@ def _stop_httpd(proc):
 
 
 def _run_httpd(conf, opts, target):
-    stopping = []
+    stopping, started = [], []
 
     def on_signal(signum, frame):
         stopping.append(signum)
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
+        for proc in started:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
 
-    proc = subprocess.Popen([mpversion.HTTPD, "-f", conf, "-DFOREGROUND"],
-                            start_new_session=True)
+    # (the handlers first: a Ctrl-C now must not leave Apache behind)
     old = {s: signal.signal(s, on_signal)
            for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    proc = subprocess.Popen([mpversion.HTTPD, "-f", conf, "-DFOREGROUND"],
+                            start_new_session=True)
+    started.append(proc)
+    if stopping:
+        proc.send_signal(signal.SIGTERM)
     stop = threading.Event()
     if opts.reload:
         threading.Thread(target=_reloader, args=(proc, target["dir"], stop),
@@ -400,6 +414,8 @@ def cmd_serve(args):
     opts = parser.parse_args(args)
     if opts.processes < 1 or opts.threads < 1:
         parser.error("--processes and --threads must be at least 1")
+    if not 1 <= opts.port <= 65535:
+        parser.error("--port must be from 1 to 65535")
     remove_root = opts.root is None and not opts.keep_root
     try:
         target = _check_all(opts)
@@ -407,26 +423,36 @@ def cmd_serve(args):
         conf = _write_config(root, opts, target)
     except TargetError as exc:
         print("%s: error: %s" % (PROG, exc), file=sys.stderr)
-        _remove_root(opts.root, remove_root)
+        _remove_root(opts.root, remove_root, started=False)
         return 2
-    print("Server root: %s" % root)
-    if not opts.debug:
-        print("Error log: %s (Python errors are also shown here)"
-              % os.path.join(root, "logs", "error_log"))
-    print("Serving %s at http://%s:%d/ (Ctrl-C stops)"
-          % (target["what"], _listen_host(opts.host), opts.port), flush=True)
-    follower = _error_follower(root, opts)
+    except KeyboardInterrupt:       # Ctrl-C before Apache started
+        _remove_root(opts.root, remove_root, started=False)
+        return 130
+    follower = None
     try:
+        _banner(root, opts, target)
+        follower = _error_follower(root, opts)
         return _run_httpd(conf, opts, target)
+    except KeyboardInterrupt:       # Ctrl-C before the handlers were set
+        return 130
     finally:
         if follower:
             follower.stop()
         _remove_root(root, remove_root)
 
 
-def _remove_root(root, remove):
+def _banner(root, opts, target):
+    print("Server root: %s" % root)
+    if not opts.debug:
+        print("Error log: %s (its errors are also shown here)"
+              % os.path.join(root, "logs", "error_log"))
+    print("Serving %s at http://%s:%d/ (Ctrl-C stops)"
+          % (target["what"], _listen_host(opts.host), opts.port), flush=True)
+
+
+def _remove_root(root, remove, started=True):
     """Remove the temporary server root; say where a kept one is."""
     if root and remove:
         shutil.rmtree(root, ignore_errors=True)
-    elif root:
+    elif root and started:
         print("Server root kept: %s" % root)
