@@ -810,7 +810,9 @@ RO_FIELD(useragent_ip, F_STR)
 
 static PyObject *cached_table(mp_request *self, PyObject **slot, apr_table_t *t)
 {
-    if (!*slot && !(*slot = mp_table_wrap(t, (PyObject *)self)))
+    int headers = slot == &self->headers_out || slot == &self->err_headers_out;
+    if (!*slot && !(*slot = (headers ? mp_headers_wrap : mp_table_wrap)(
+                        t, (PyObject *)self)))
         return NULL;
     Py_INCREF(*slot);
     return *slot;

@@ -58,9 +58,34 @@ PyObject *mp_table_wrap(apr_table_t *table, PyObject *owner)
         return NULL;
     self->table = table;
     self->pool = NULL;
+    self->response_headers = 0;
     Py_XINCREF(owner);
     self->owner = owner;
     return (PyObject *)self;
+}
+
+PyObject *mp_headers_wrap(apr_table_t *table, PyObject *owner)
+{
+    PyObject *self = mp_table_wrap(table, owner);
+    if (self)
+        ((mp_table *)self)->response_headers = 1;
+    return self;
+}
+
+/* False (ValueError set) when text may not go into this table. */
+static int acceptable(mp_table *self, const char *text)
+{
+    PyObject *shown;
+
+    if (!self->response_headers || !strpbrk(text, "\r\n"))
+        return 1;
+    shown = PyUnicode_DecodeLatin1(text, strlen(text), NULL);
+    if (shown) {
+        PyErr_Format(PyExc_ValueError, "header text with CR or LF refused "
+                     "(it would start a header line of its own): %.200R", shown);
+        Py_DECREF(shown);
+    }
+    return 0;
 }
 
 /* ---------------------------------------------------------------------
@@ -97,7 +122,8 @@ static int set_str_pair(mp_table *self, PyObject *key, PyObject *value,
     const char *ks, *vs;
     int rc = -1;
 
-    if (k && v && (ks = mp_latin1_arg(k, &kb)) && (vs = mp_latin1_arg(v, &vb))) {
+    if (k && v && (ks = mp_latin1_arg(k, &kb)) && (vs = mp_latin1_arg(v, &vb))
+            && acceptable(self, ks) && acceptable(self, vs)) {
         apr_table_set(self->table, ks, vs);
         rc = 0;
     }
@@ -366,7 +392,8 @@ static PyObject *table_add(mp_table *self, PyObject *args)
     const char *k, *v;
     if (!PyArg_ParseTuple(args, "OO:add", &key, &value) || !usable(self))
         return NULL;
-    if ((k = mp_latin1_arg(key, &kb)) && (v = mp_latin1_arg(value, &vb)))
+    if ((k = mp_latin1_arg(key, &kb)) && (v = mp_latin1_arg(value, &vb))
+            && acceptable(self, k) && acceptable(self, v))
         apr_table_add(self->table, k, v);
     Py_XDECREF(kb);
     Py_XDECREF(vb);

@@ -9,6 +9,7 @@ typedef struct {
     apr_table_t *table;
     apr_pool_t *pool;     /* owned pool for tables made from Python, else NULL */
     PyObject *owner;      /* object whose record the table belongs to */
+    int response_headers; /* keys and values go out as header lines */
 } mp_table;
 
 extern PyType_Spec mp_table_spec;   /* made per interpreter by _apache */
@@ -17,6 +18,11 @@ extern PyType_Spec mp_table_iter_spec;
 /* A live view of an Apache table; owner (may be NULL) is kept alive and
  * must still be valid (see mp_owner_alive) whenever the table is used. */
 PyObject *mp_table_wrap(apr_table_t *table, PyObject *owner);
+
+/* The same, for headers the response sends (headers_out,
+ * err_headers_out): keys and values with CR or LF are refused, as they
+ * would add header lines of the writer's choosing. */
+PyObject *mp_headers_wrap(apr_table_t *table, PyObject *owner);
 
 /* Objects wrapping an Apache record start with this header, so tables
  * can refuse to touch a record that is gone. */
