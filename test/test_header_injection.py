@@ -1,7 +1,9 @@
 """A header value (or name) with CR or LF, set through headers_out,
-err_headers_out, util.redirect or Cookie.add_cookie, is refused with
-ValueError at the call: it could only add header lines of the writer's
-choosing (response splitting).  The response carries nothing of it."""
+err_headers_out or util.redirect, is refused with ValueError at the call:
+it could only add header lines of the writer's choosing (response
+splitting).  Cookie values are quoted instead, with such characters (and
+';', which could add cookie attributes) escaped.  The response carries
+nothing of the injected text as headers."""
 
 from helpers import code
 
@@ -52,8 +54,33 @@ def test_header_injection_is_refused_at_the_call(apache):
     assert r.status == 200, srv.error_log()
     assert r.text.split("|") == [
         "headers_out=ValueError", "err_headers_out.add=ValueError",
-        "key=ValueError", "update=ValueError", "cookie=ValueError",
+        "key=ValueError", "update=ValueError", "cookie=accepted",
         "redirect=ValueError", "notes='line one\\nline two'"]
     names = [k.lower() for k, _ in r.headers]
-    assert "x-injected" not in names and "set-cookie" not in names
+    assert "x-injected" not in names
+    assert r.header_list("Set-Cookie") == ['pref="v\\015\\012X-Injected: 1"']
     assert r.header("X-Fine") == "a value"
+
+
+COOKIE_VALUE = code("""
+    from mod_python import Cookie
+
+    def handler(req):
+        Cookie.add_cookie(req, "pref", req.args or "")
+        req.write("ok")
+        return apache.OK
+""")
+
+
+def test_a_cookie_value_from_the_request_cannot_add_attributes(apache):
+    srv = apache(files={"pref.py": COOKIE_VALUE}, config="""
+<Location /pref>
+    SetHandler mod_python
+    PythonHandler pref
+    PythonPath "['@DOCROOT@'] + sys.path"
+</Location>
+""")
+    r = srv.get("/pref?x;%20Domain=evil.example;%20Max-Age=99999")
+    cookie = r.header("Set-Cookie")
+    assert cookie == 'pref="x\\073%20Domain=evil.example\\073%20Max-Age=99999"'
+    assert ";" not in cookie

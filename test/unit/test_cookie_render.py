@@ -142,3 +142,15 @@ def test_module_contents():
         == (0, 1, 3) == (Cookie.DOWNGRADE, Cookie.IGNORE, Cookie.EXCEPTION)
     assert issubclass(Cookie.CookieError, Exception)
     assert issubclass(Cookie.MarshalCookie, Cookie.SignedCookie)
+
+
+def test_a_value_cannot_add_attributes():
+    text = str(Cookie.Cookie("pref", "x; Domain=evil.example", path="/"))
+    assert text == 'pref="x\\073 Domain=evil.example"; path=/'
+    assert text.count(";") == 1
+
+
+def test_quoting_only_where_needed():
+    assert str(Cookie.Cookie("a", "plain value")) == "a=plain value"
+    assert str(Cookie.Cookie("a", 'q"b\\c,d')) == 'a="q\\042b\\134c\\054d"'
+    assert str(Cookie.Cookie("a", "x\ty")) == 'a="x\\011y"'

@@ -23,16 +23,33 @@ def test_signed_round_trip():
     # M-302
     text = str(Cookie.SignedCookie("n", "v", secret="s"))
     sig = SHA256.match(text).group(1)
-    assert sig == hmac.new(b"s", b"nv", hashlib.sha256).hexdigest()
+    # over name=value (3.5's MD5 form signed name+value)
+    assert sig == hmac.new(b"s", b"n=v", hashlib.sha256).hexdigest()
     c = Cookie.SignedCookie.parse(text, "s")["n"]
     assert type(c) is Cookie.SignedCookie and c.value == "v"
     assert str(c) == text
 
 
+def test_signature_binds_name_and_value_apart():
+    # user=<sig>admin must not verify as use=<sig>radmin (name+value alone
+    # is the same string for both)
+    text = str(Cookie.SignedCookie("user", "admin", secret="s"))
+    forged = "use=" + text[len("user="):len("user=") + 64] + "radmin"
+    assert type(Cookie.SignedCookie.parse(forged, "s")["use"]) is Cookie.Cookie
+    with pytest.raises(Cookie.CookieError):
+        Cookie.SignedCookie.parse(forged, "s", mismatch=Cookie.EXCEPTION)
+
+
+def test_a_value_that_needs_quoting_still_verifies():
+    text = str(Cookie.SignedCookie("n", 'a;b "c"', secret="s"))
+    assert ";" not in text.split("=", 1)[1]
+    assert Cookie.SignedCookie.parse(text, "s")["n"].value == 'a;b "c"'
+
+
 def test_signature_covers_utf8_name_and_value():
     # M-302
     c = Cookie.SignedCookie("n\u00e9", "\u00e9t\u00e9", secret="k\u00e9")
-    expected = hmac.new("k\u00e9".encode(), "n\u00e9\u00e9t\u00e9".encode(),
+    expected = hmac.new("k\u00e9".encode(), "n\u00e9=\u00e9t\u00e9".encode(),
                         hashlib.sha256).hexdigest()
     assert c.hexdigest("\u00e9t\u00e9") == expected
     assert str(c) == "n\u00e9=" + expected + "\u00e9t\u00e9"
@@ -167,7 +184,7 @@ def test_marshal_value_is_signed_base64_without_newlines():
     sig, data = text[2:66], text[66:]
     assert data == base64.b64encode(marshal.dumps(value)).decode()
     assert not re.search(r"\s", text)
-    assert sig == hmac.new(b"s", b"n" + data.encode(), hashlib.sha256).hexdigest()
+    assert sig == hmac.new(b"s", b"n=" + data.encode(), hashlib.sha256).hexdigest()
 
 
 def test_forged_marshal_cookie_is_never_unmarshalled(monkeypatch):

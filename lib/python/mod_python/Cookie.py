@@ -125,7 +125,8 @@ class Cookie:
         return self.value
 
     def __str__(self):
-        return "%s=%s%s" % (self.name, self._rendered_value(), self._attributes())
+        return "%s=%s%s" % (self.name, _quoted(self._rendered_value()),
+                            self._attributes())
 
     def __repr__(self):
         try:
@@ -163,7 +164,12 @@ class SignedCookie(Cookie):
             raise CookieError("Cannot sign without a secret")
         if isinstance(secret, str):
             secret = secret.encode("utf-8")
-        message = (str(self.name) + text).encode("utf-8", "surrogatepass")
+        # name=value: a name holds no '=', so no other (name, value) pair
+        # signs the same ("user"+"admin" would be "use"+"radmin").  3.5's
+        # MD5 form signed name+value, and still does, for old cookies.
+        separator = "" if form == "md5" else "="
+        message = (str(self.name) + separator + text).encode(
+            "utf-8", "surrogatepass")
         return hmac.new(secret, message, _DIGESTS[form][0]).hexdigest()
 
     def hexdigest(self, text):
@@ -192,7 +198,7 @@ class SignedCookie(Cookie):
     def unsign(self, secret):
         """Check the signature with secret; on success value loses it."""
         self.__data__["secret"] = secret
-        signed = str(self.value)
+        signed = _unquoted(str(self.value))
         rest = self._verified_rest(signed)
         if rest is None:
             raise CookieError("Incorrectly Signed Cookie: %s=%s"
@@ -245,6 +251,31 @@ class MarshalCookie(SignedCookie):
 
     def _verify(self, secret):
         self.unmarshal(secret)
+
+
+# What a cookie value may not hold as it is: ';' and ',' end it (a ';'
+# could add attributes of the sender's choosing: pref=x; Domain=evil),
+# '"' and '\\' would confuse quoting, control characters end the header.
+# Spaces stay (3.5 sent them, and values read back unquoted).
+_UNSAFE = re.compile(r'[;,"\\\x00-\x1f\x7f]')
+_ESCAPE = re.compile(r'\\([0-7]{3})')
+
+
+def _quoted(value):
+    """The value as it can go into a Set-Cookie header: unchanged when it
+    holds nothing unsafe, else in double quotes with the unsafe characters
+    as octal escapes (as Python's http.cookies does)."""
+    value = str(value)
+    if not _UNSAFE.search(value):
+        return value
+    return '"%s"' % _UNSAFE.sub(lambda m: "\\%03o" % ord(m.group()), value)
+
+
+def _unquoted(value):
+    """What _quoted() made of a value, back (other values unchanged)."""
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return _ESCAPE.sub(lambda m: chr(int(m.group(1), 8)), value[1:-1])
+    return value
 
 
 def _as_bytes(text):
