@@ -358,3 +358,27 @@ def test_c_and_python_query_parsers_agree(apache):
 </Directory>
 """)
     assert srv.get("/qsdiff.py").text == "same"
+
+
+def test_an_empty_file_input_reads_as_false(apache):
+    """A browser sends filename="" for a file input left empty: the
+    field is a false, empty StringField (as in 3.5), not an upload."""
+    srv = apache(files={"form.py": """
+from mod_python import util
+
+def upload(req, f=None, note=None):
+    return "%s|%r|%s" % (isinstance(f, util.Field), str(f),
+                         "upload" if f else "none")
+"""}, config="""
+<Directory @DOCROOT@>
+    SetHandler mod_python
+    PythonHandler mod_python.publisher
+</Directory>
+""")
+    body = (b'--B\r\nContent-Disposition: form-data; name="f"; filename=""\r\n'
+            b'Content-Type: application/octet-stream\r\n\r\n\r\n'
+            b'--B\r\nContent-Disposition: form-data; name="note"\r\n\r\nhi\r\n'
+            b'--B--\r\n')
+    r = srv.post("/form.py/upload", body,
+                 headers={"Content-Type": "multipart/form-data; boundary=B"})
+    assert r.text == "False|''|none"

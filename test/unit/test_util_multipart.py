@@ -76,9 +76,17 @@ def test_part_type_defaults():
     assert fs["b"].type == "application/octet-stream"
 
 
-def test_empty_filename_is_still_a_file_field():
+def test_an_empty_file_input_is_a_false_empty_string_field():
+    # what a browser sends for <input type=file> left empty; 3.5 gave a
+    # StringField, so `if form["f"]:` does not take the upload branch
     fs = parse([file_part("f", "", b"")])
-    assert isinstance(fs["f"], util.Field) and fs["f"].filename == ""
+    assert isinstance(fs["f"], util.StringField) and not fs["f"]
+    assert fs["f"] == "" and fs["f"].filename is None
+
+
+def test_a_named_file_is_a_file_field_even_when_empty():
+    fs = parse([file_part("f", "empty.txt", b"")])
+    assert isinstance(fs["f"], util.Field) and fs["f"].filename == "empty.txt"
     assert fs["f"].value == b""
 
 

@@ -668,7 +668,9 @@ class _Part:
                                                                 "latin-1")
 
     def is_file(self):
-        return "filename" in self.disposition_options
+        # An empty <input type=file> sends filename="": as in 3.5 that is
+        # no upload but an (empty, so false) text field.
+        return bool(self.disposition_options.get("filename"))
 
     def describe(self, field):
         """Copy the part's attributes onto field."""
