@@ -301,3 +301,23 @@ def test_dbm_cache(site):
 def site(module_mpm):
     with SITE.serve(mpm=module_mpm) as srv:
         yield srv
+
+
+def test_pages_have_the_globals_of_35_pages(apache):
+    """3.5 pages ran with its psp module's names: escape (Python 2's
+    cgi.escape) above all, the usual guard in <%= escape(x) %>."""
+    srv = apache(files={"names.psp": (
+        '<%= escape(form.getfirst("q", "")) %>|'
+        '<%= escape(\'"a"\', True) %>|'
+        '<%= ",".join(n for n in ("apache", "util", "os", "sys", "marshal", '
+        '"tempfile", "_apache", "PSP", "PSPInterface") if n in globals()) %>')},
+        config="""
+<Directory @DOCROOT@>
+    AddHandler mod_python .psp
+    PythonHandler mod_python.psp
+</Directory>
+""")
+    r = srv.get("/names.psp?q=%3Cscript%3Ex%26y%3C/script%3E")
+    assert r.text == ("&lt;script&gt;x&amp;y&lt;/script&gt;|&quot;a&quot;|"
+                      "apache,util,os,sys,marshal,tempfile,_apache,PSP,"
+                      "PSPInterface")

@@ -20,6 +20,7 @@ import marshal
 import os
 import stat
 import sys
+import tempfile
 import threading
 import types
 
@@ -406,8 +407,12 @@ class PSP:
         self.req.write(view, 0)
 
 
-_COMPAT_GLOBALS = {"__name__": "__psp__", "apache": apache, "util": util,
-                   "os": os, "sys": sys}
+def escape(s, quote=False):
+    """Python 2's cgi.escape, which 3.5 pages had among their globals and
+    used in <%= escape(x) %>: '&', '<' and '>' as entities, and '"' too
+    when quote is true."""
+    s = str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return s.replace('"', "&quot;") if quote else s
 
 
 def _forget_session(req):
@@ -479,3 +484,12 @@ class PSPInterface:
     def redirect(self, location, permanent=0):
         """Redirect (before any output) and end the request."""
         util.redirect(self.req, location, permanent)
+
+
+# Names 3.5 pages found in their globals (3.5 ran them with a copy of its
+# psp module's namespace), besides req, psp, form and session.
+_COMPAT_GLOBALS = {"__name__": "__psp__", "apache": apache, "util": util,
+                   "os": os, "sys": sys, "marshal": marshal,
+                   "tempfile": tempfile, "_apache": apache._apache,
+                   "escape": escape, "PSP": PSP,
+                   "PSPInterface": PSPInterface}
