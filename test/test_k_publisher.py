@@ -720,3 +720,26 @@ def site(module_mpm):
     with SITE.serve(mpm=module_mpm, modules=["auth_digest", "authn_file"]) as srv:
         make_links(srv)
         yield srv
+
+
+page("k_namespaces.py", '''
+import types
+
+class Settings(types.SimpleNamespace):
+    pass
+
+def hello(req):
+    return "hello from a namespace"
+
+mine = Settings(hello=hello)
+plain = types.SimpleNamespace(hello=hello)
+''')
+
+
+def test_instances_of_subclasses_of_types_classes_are_traversed(site):
+    # 3.5 tested the exact type: only the types module's own types are
+    # opaque, not an application's subclass of one
+    r = site.get("/k_namespaces.py/mine/hello")
+    assert (r.status, r.text) == (200, "hello from a namespace")
+    assert site.get("/k_namespaces.py/plain/hello").status == 403
+    assert site.get("/k_namespaces.py/types/SimpleNamespace").status == 403

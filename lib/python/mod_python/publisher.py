@@ -173,10 +173,15 @@ _BUILTINS = (types.BuiltinFunctionType, types.BuiltinMethodType,
              types.MethodDescriptorType, types.ClassMethodDescriptorType)
 # Neither traversed nor published.
 _HIDDEN = (types.ModuleType, type) + _BUILTINS
-# Published, never traversed: every type the types module names.
-_OPAQUE = tuple({t for t in vars(types).values() if isinstance(t, type)}
-                | {type(None)})
-_NOT_TRAVERSABLE = _HIDDEN + _OPAQUE
+# Published, never traversed: every type the types module names.  As in
+# 3.5 the test is on the exact type: an instance of an application's
+# subclass of one (types.SimpleNamespace, say) is traversed.
+_OPAQUE = frozenset({t for t in vars(types).values() if isinstance(t, type)}
+                    | {type(None)})
+
+
+def _traversable(obj):
+    return not isinstance(obj, _HIDDEN) and type(obj) not in _OPAQUE
 
 
 def _traverse(req, module, object_path, auth):
@@ -187,7 +192,7 @@ def _traverse(req, module, object_path, auth):
         if name.startswith("_"):
             _refuse_traversal(req, "Cannot traverse %s in %s because it "
                               "starts with an underscore" % (name, req.uri))
-        if previous is not None and isinstance(obj, _NOT_TRAVERSABLE):
+        if previous is not None and not _traversable(obj):
             _refuse_traversal(req, "Cannot traverse %s in %s because %s is "
                               "not a traversable object"
                               % (name, req.uri, previous))
