@@ -743,3 +743,73 @@ def test_instances_of_subclasses_of_types_classes_are_traversed(site):
     assert (r.status, r.text) == (200, "hello from a namespace")
     assert site.get("/k_namespaces.py/plain/hello").status == 403
     assert site.get("/k_namespaces.py/types/SimpleNamespace").status == 403
+
+
+page("k_auth_forms.py", '''
+import functools
+
+def check_user(req, user, password):
+    return (user, password) == ("alice", "pw")
+
+def users_dict(req):
+    __auth__ = {"alice": "pw", "bob": "pw2"}
+    __access__ = ["alice"]
+    __auth_realm__ = "Members"
+    return "dict ok"
+
+def users_elsewhere(req):
+    __auth__ = check_user
+    return "elsewhere ok"
+
+def users_tuple(req):
+    __auth__ = {"alice": "pw", "bob": "pw2"}
+    __access__ = ("bob",)
+    return "tuple ok"
+
+ns = {}
+exec("def no_source(req):\\n    __auth__ = {'x': 'y'}\\n    return 'leaked'\\n", ns)
+no_source = ns["no_source"]
+
+def hide(func):
+    def wrapper(req):
+        return func(req)
+    return wrapper
+
+@hide
+def hidden(req):
+    __auth__ = {"alice": "pw"}
+    return "leaked"
+
+def computed(req):
+    __auth__ = dict(alice="pw")
+    return "leaked"
+''')
+
+
+def test_nested_auth_in_every_form_35_documented(site):
+    url = "/k_auth_forms.py/"
+    r = site.get(url + "users_dict")
+    assert r.status == 401
+    assert r.header("WWW-Authenticate") == 'Basic realm="Members"'
+    auth = {"Authorization": basic_auth("alice", "pw")}
+    assert site.get(url + "users_dict", headers=auth).text == "dict ok"
+    bob = {"Authorization": basic_auth("bob", "pw2")}
+    assert site.get(url + "users_dict", headers=bob).status == 403
+    wrong = {"Authorization": basic_auth("alice", "nope")}
+    assert site.get(url + "users_dict", headers=wrong).status == 401
+    assert site.get(url + "users_elsewhere").status == 401
+    assert site.get(url + "users_elsewhere", headers=auth).text == "elsewhere ok"
+    assert site.get(url + "users_elsewhere", headers=bob).status == 401
+    assert site.get(url + "users_tuple", headers=auth).status == 403
+    assert site.get(url + "users_tuple", headers=bob).text == "tuple ok"
+
+
+def test_nested_auth_that_cannot_be_read_fails_closed(site):
+    mark = site.log_mark()
+    auth = {"Authorization": basic_auth("alice", "pw")}
+    for name, why in (("no_source", "its source cannot be found"),
+                      ("hidden", "without functools.wraps"),
+                      ("computed", "cannot be evaluated without running")):
+        r = site.get("/k_auth_forms.py/" + name, headers=auth)
+        assert r.status == 500 and "leaked" not in r.text, name
+        site.wait_log(why, since=mark)

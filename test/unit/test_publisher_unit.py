@@ -328,9 +328,9 @@ NESTED = '''
         __access__ = ("spam",)
         return "tuple ok"
 
-    def list_ignored():
+    def list_access():
         __access__ = ["nobody"]
-        return "list ignored"
+        return "list ok"
 
     def needs_closure():
         secret = "x"
@@ -369,7 +369,9 @@ NESTED = '''
     ("/constants", ("spam", "eggs"), 401, None),
     ("/tuple_access", ("spam", "x"), 200, "tuple ok"),
     ("/tuple_access", ("joe", "x"), 403, None),
-    ("/list_ignored", None, 200, "list ignored"),
+    ("/list_access", None, 403, None),            # lists count (3.5 did)
+    ("/list_access", ("nobody", "x"), 200, "list ok"),
+    ("/list_access", ("bob", "x"), 403, None),
     ("/decorated", ("spam", "x"), 403, None),
     ("/obj/method", ("joe", "x"), 401, None),
     ("/obj/method", ("spam", "x"), 200, "method body")])
@@ -405,19 +407,21 @@ def test_nested_auth_uses_the_source_the_page_ran(pages):
     assert status_of(req) == apache.HTTP_UNAUTHORIZED
 
 
-def test_function_without_source_has_no_nested_auth(pages):
+def test_function_without_source_is_refused_not_served(pages):
+    # it sets __auth__ (its code says so) but no source shows how: fail closed
     d = pages(**{"g.py": '''
         ns = {}
         exec("def made():\\n    __auth__ = False\\n    return 'made'\\n", ns)
         made = ns["made"]
     '''})
     req = FakeRequest(d + "/g.py", "/made")
-    assert status_of(req) == apache.OK and req.body == "made"
+    assert status_of(req) == apache.HTTP_INTERNAL_SERVER_ERROR
+    assert req.body == ""
 
 
 def test_nested_auth_not_run_without_a_request_to_it(pages):
     d = pages(**{"n.py": NESTED})
-    req = FakeRequest(d + "/n.py", "/list_ignored")
+    req = FakeRequest(d + "/n.py", "/list_access")
     status_of(req)
     path = d + "/n.py"
     module = publisher._pages[publisher._Lookup(path, os.stat(path), req, True, False)]

@@ -231,7 +231,14 @@ class _Auth:
         self.user = self.password = None
 
     def check(self, obj):
-        found = _auth_attributes(obj)
+        try:
+            found = _auth_attributes(obj)
+        except UnreadableAuth as exc:
+            # fail closed: a page that asks for protection never goes out
+            # unprotected
+            self.req.log_error("mod_python.publisher: %s; the request is "
+                               "refused" % exc, apache.APLOG_ERR)
+            raise apache.SERVER_RETURN(apache.HTTP_INTERNAL_SERVER_ERROR)
         if _REALM in found:
             self.realm = found[_REALM]
         if _AUTH not in found and _ACCESS not in found:
@@ -306,9 +313,11 @@ def _auth_attributes(obj):
 # Functions cannot be asked for their local definitions without running
 # them, and bytecode layout changes with every Python release, so the
 # definitions are read from the function's source with `ast`: top-level
-# statements of its body that `def __auth__`/`def __access__` or assign a
-# constant to one of the three names.  A function whose source cannot be
-# found, or no longer matches its code, has no nested auth.
+# statements of its body that `def __auth__`/`def __access__`, or assign a
+# constant (realm, dict of users, list of users) or a name of the page to
+# one of the three names.  Whether a function sets them at all is known
+# from its code object (its local names), so a function whose auth cannot
+# be read that way is refused, never served unprotected.
 
 # source file -> (source, {(function name, first line): [(name, code, value)]})
 _indexes = {}
@@ -318,9 +327,27 @@ _indexes = {}
 _nested_found = weakref.WeakKeyDictionary()
 
 
+_UNREADABLE = object()     # an auth name set to what cannot be read
+
+
+class UnreadableAuth(Exception):
+    """A published function defines __auth__/__access__/__auth_realm__
+    that cannot be read: it must not be served."""
+
+
+def _declared_auth(func):
+    """The auth names a function assigns locally, known from its code
+    object alone (no source needed)."""
+    code = func.__code__
+    return set(code.co_varnames + code.co_cellvars) & set(_AUTH_NAMES)
+
+
 def _nested_auth(obj):
     """The nested auth of a function or method, worked out once per
-    function for as long as its source is unchanged."""
+    function for as long as its source is unchanged.  Raises
+    UnreadableAuth when a layer assigns an auth name that its source does
+    not show (no source: a .pyc-only deployment; source changed since the
+    import), or when a decorator hides a protected function."""
     func = getattr(obj, "__func__", obj)
     layers = _layers(func)
     sources = [_source(layer) for layer in layers]
@@ -330,15 +357,63 @@ def _nested_auth(obj):
     found = {}
     # innermost first, so that a decorator's wrapper can override
     for layer, source in reversed(list(zip(layers, sources))):
-        for name, code, value in _auth_items(layer, source):
+        items = _auth_items(layer, source)
+        _require_all_read(layer, source, items)
+        for name, code, value in items:
             if code is not None:
-                # a nested def, made in the function's globals
-                namespace = {}
-                exec(code, layer.__globals__, namespace)
-                value = namespace[name]
+                value = _evaluate(layer, name, code)
+            elif value is _UNREADABLE:
+                raise UnreadableAuth(
+                    "%s in %s sets %s to an expression that cannot be "
+                    "evaluated without running the function (use a "
+                    "constant, a nested def or a name of the page)"
+                    % (layer.__qualname__, layer.__code__.co_filename, name))
             found[name] = value
+    _refuse_hidden(layers[-1])
     _nested_found[func] = (sources, found)
     return found
+
+
+def _require_all_read(layer, source, items):
+    missing = _declared_auth(layer) - {name for name, _, _ in items}
+    if missing:
+        why = ("its source cannot be found (deploy the .py file, not only "
+               "the .pyc)" if not source else
+               "its source does not match the code that runs (changed "
+               "since the import? reload the page)")
+        raise UnreadableAuth("%s in %s sets %s, but %s"
+                             % (layer.__qualname__, layer.__code__.co_filename,
+                                ", ".join(sorted(missing)), why))
+
+
+def _refuse_hidden(func):
+    """A decorator without functools.wraps hides the function it wraps,
+    and its auth with it: refuse rather than serve it unprotected."""
+    for cell in func.__closure__ or ():
+        try:
+            inner = cell.cell_contents
+        except ValueError:
+            continue
+        if isinstance(inner, types.FunctionType) and _declared_auth(inner):
+            raise UnreadableAuth(
+                "%s in %s wraps %s, which sets %s, without functools.wraps: "
+                "its auth cannot be found (decorate the wrapper with "
+                "@functools.wraps(func))"
+                % (func.__qualname__, func.__code__.co_filename,
+                   inner.__qualname__, ", ".join(sorted(_declared_auth(inner)))))
+
+
+def _evaluate(layer, name, code):
+    """A nested def (made in the function's globals), or a name of the
+    page (a checking function defined elsewhere in it)."""
+    namespace = {}
+    try:
+        exec(code, layer.__globals__, namespace)
+    except Exception as exc:
+        raise UnreadableAuth("%s in %s: %s cannot be evaluated (%s: %s)"
+                             % (layer.__qualname__, layer.__code__.co_filename,
+                                name, type(exc).__name__, exc))
+    return namespace[name]
 
 
 def _layers(func):
@@ -416,12 +491,27 @@ def _auth_item(stmt, filename):
     if not (isinstance(target, ast.Name) and target.id in _AUTH_NAMES):
         return None
     try:
-        value = ast.literal_eval(stmt.value)
+        # a constant: a realm, a dict of users, a list or tuple of users
+        return target.id, None, ast.literal_eval(stmt.value)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return None  # not a constant: 3.5 ignores it too
-    if isinstance(value, (dict, list, set)):
-        return None  # only functions and constants work (library.md 2.3)
-    return target.id, None, value
+        pass
+    if _is_reference(stmt.value):
+        # a name of the page (`__auth__ = check_user`): looked up in the
+        # function's globals, as its body would
+        assign = ast.Assign(targets=[ast.Name(target.id, ast.Store())],
+                            value=stmt.value)
+        tree = ast.fix_missing_locations(ast.Module(body=[assign],
+                                                    type_ignores=[]))
+        return target.id, compile(tree, filename, "exec"), None
+    # anything else would have to run the function's own code
+    return target.id, None, _UNREADABLE
+
+
+def _is_reference(node):
+    """A plain name or a dotted one (module.function)."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name)
 
 
 # ---------------------------------------------------------------------------
