@@ -222,3 +222,58 @@ def test_large_upload_is_streamed(site):
     assert d["sizes"] == [size // 3 * 3]
     assert d["grown_kib"] < 8 * 1024, d
     assert_healthy(site, "/hf_ok.py", "ok")
+
+
+def file_part(name, filename, data):
+    return (b'Content-Disposition: form-data; name="' + name + b'"; filename="'
+            + filename + b'"\r\n', data)
+
+
+SITE.handler("hf_fds", """
+    import os
+    from mod_python import util
+
+    def handler(req):
+        fs = util.FieldStorage(req)
+        return reply(req, {"parts": len(fs.list),
+                           "fds": len(os.listdir("/proc/self/fd"))})
+""")
+SITE.handler("hf_baseline", """
+    import os
+    def handler(req):
+        return reply(req, {"fds": len(os.listdir("/proc/self/fd"))})
+""")
+
+
+@pytest.mark.parametrize("count, status", [(1000, 200), (1001, 413)])
+def test_number_of_parts_is_capped_at_the_boundary(site, count, status):
+    body = multipart_body([file_part(b"f%d" % i, b"x.txt", b"d")
+                           for i in range(count)])
+    mark = site.log_mark()
+    r = send(site, "/hf_fds.py", body, MULTIPART)
+    assert r.status == status
+    if status == 413:
+        log = site.wait_log("refused with 413", since=mark)
+        assert "number of multipart parts exceeds mod_python.util.max_parts " \
+               "(1000)" in log
+        assert log.count("mod_python.util:") == 1
+    else:
+        # small uploads stay in memory: no descriptor per part
+        baseline = send(site, "/hf_baseline.py", b"", URLENCODED).json()["fds"]
+        assert r.json()["parts"] == 1000
+        assert r.json()["fds"] <= baseline + 5
+    assert_healthy(site, "/hf_ok.py", "ok")
+
+
+@pytest.mark.parametrize("fields, status", [(7, 200), (9, 413)])
+def test_memory_of_text_fields_is_capped(site, fields, status):
+    # 1 MB fields each within max_field_size; 8 MB in all is the cap
+    body = multipart_body([text_part(b"t%d" % i, b"v" * (1000 * 1000))
+                           for i in range(fields)])
+    mark = site.log_mark()
+    r = send(site, "/hf_form.py", body, MULTIPART)
+    assert r.status == status
+    if status == 413:
+        log = site.wait_log("refused with 413", since=mark)
+        assert "max_form_memory_size" in log
+    assert_healthy(site, "/hf_ok.py", "ok")

@@ -44,10 +44,14 @@ def test_query_fields_come_first():
     assert [f.name for f in fs.list] == ["a", "b"]
 
 
-def test_uploads_go_to_temporary_files():
-    fs = parse([file_part("up", "a.bin", b"\0\1\2")])
-    assert not isinstance(fs["up"].file, io.BytesIO)
-    assert fs["up"].file.mode == "rb+"
+def test_small_uploads_stay_in_memory_large_ones_go_to_files():
+    # thousands of tiny uploads must not hold a descriptor each
+    small = util._SPOOL_SIZE
+    fs = parse([file_part("up", "a.bin", b"\0\1\2"),
+                file_part("big", "b.bin", b"x" * (small + 1))])
+    assert fs["up"].file._rolled is False and fs["up"].value == b"\0\1\2"
+    assert fs["big"].file._rolled is True
+    assert fs["big"].file.fileno() >= 0 and len(fs["big"].value) == small + 1
 
 
 def test_callbacks():

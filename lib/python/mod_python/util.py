@@ -28,7 +28,14 @@ _LIMIT_DEFAULTS = {
     "max_field_size": 1024 * 1024,
     "max_fields": 10000,
     "max_part_header_size": 8192,
+    # multipart parts: each upload costs a file (or memory) until the end
+    "max_parts": 1000,
+    # text fields are held in memory (as str, and bytes while decoded)
+    "max_form_memory_size": 8 * 1024 * 1024,
 }
+# Uploads stay in memory up to this size, then go to a temporary file: a
+# body of thousands of tiny uploads must not use a descriptor each.
+_SPOOL_SIZE = 512 * 1024
 _OPTION_PREFIX = "mod_python.util."
 
 
@@ -696,6 +703,7 @@ class FieldStorage:
         self.list = FieldList()
         self._keep_blank_values = keep_blank_values
         self._parsed = 0
+        self._text_size = 0
         try:
             self._parse(req, file_callback, field_callback)
         except _Refusal as refusal:
@@ -743,6 +751,12 @@ class FieldStorage:
         if self._limits.exceeds("max_fields", self._parsed):
             raise self._limits.refusal("number of form fields", "max_fields")
 
+    def _count_text(self, size):
+        self._text_size += size
+        if self._limits.exceeds("max_form_memory_size", self._text_size):
+            raise self._limits.refusal("the text fields of the form",
+                                       "max_form_memory_size")
+
     def _add_pairs(self, pairs):
         """Add (name, value) bytes pairs as StringFields, within limits."""
         max_size = self._limits.max_field_size or float("inf")
@@ -750,6 +764,7 @@ class FieldStorage:
         for name, value in pairs:
             if len(name) + len(value) > max_size:
                 raise self._limits.refusal("a form field", "max_field_size")
+            self._count_text(len(name) + len(value))
             field = StringField._from_bytes(value)
             field.name = _Text._from_bytes(name)
             fields.append(field)
@@ -767,8 +782,13 @@ class FieldStorage:
         if _body_was_read(req, length):
             return
         more = reader.skip_preamble()
+        parts = 0
         while more:
             self._count_fields()
+            parts += 1
+            if self._limits.exceeds("max_parts", parts):
+                raise self._limits.refusal("number of multipart parts",
+                                           "max_parts")
             pairs, kind = reader.read_headers()
             if kind:
                 more = kind is _NEXT
@@ -787,7 +807,7 @@ class FieldStorage:
         field = part.describe(Field(part.name))
         field.filename = part.disposition_options["filename"]
         field.file = (file_callback(field.filename) if file_callback
-                      else tempfile.TemporaryFile("w+b"))
+                      else tempfile.SpooledTemporaryFile(_SPOOL_SIZE, "w+b"))
         self.list.append(field)
         more = reader.copy_data(field.file.write, 0)
         field.file.seek(0)
@@ -796,6 +816,7 @@ class FieldStorage:
     def _read_text_part(self, reader, part, field_callback):
         sink = field_callback() if field_callback else io.BytesIO()
         more = reader.copy_data(sink.write, self._limits.max_field_size)
+        self._count_text(sink.tell())
         if field_callback:
             sink.seek(0)
             field = StringField(sink.read())
