@@ -13,13 +13,15 @@ process).  RedisSession is tested in test_session_redis.py.
 import glob
 import json
 import os
+import shutil
 import signal
+import stat
 import threading
 import time
 
 import pytest
 
-from helpers import Site, child_pids
+from helpers import Site, child_pids, code
 
 SITE = Site(dir_directives="""
 SetHandler mod_python
@@ -786,3 +788,41 @@ def test_killed_child_releases_the_session_lock(apache, session_type, mpm):
     assert (d["id"], d["new"], d["n"]) == (sid, False, 1)
     assert time.time() - start < 5
     assert probe_until_unlocked(srv, sid) == {"locked": False}
+
+
+def test_a_planted_session_directory_is_refused(apache):
+    """Another local user who pre-creates the FileSession directory, open
+    to all, must not get to read or delete live sessions."""
+    srv = apache(start=False, files={"sess.py": code("""
+        from mod_python import Session
+        def handler(req):
+            s = Session.Session(req)
+            s["n"] = 1
+            s.save()
+            req.write("saved")
+            return apache.OK
+    """)}, config="""
+<Location /sess>
+    SetHandler mod_python
+    PythonHandler sess
+    PythonPath "['@DOCROOT@'] + sys.path"
+    PythonOption mod_python.session.session_type FileSession
+    PythonOption mod_python.session.database_directory @ROOT@/tmp/planted
+</Location>
+""")
+    base = os.path.join(srv.root, "tmp", "planted")
+    os.makedirs(os.path.join(base, "mp_sess"))
+    os.chmod(base, 0o1777)
+    os.chmod(os.path.join(base, "mp_sess"), 0o777)
+    srv.start()
+    mark = srv.log_mark()
+    assert srv.get("/sess").status == 500
+    log = srv.wait_log("session directory", since=mark)
+    lines = [l for l in log.splitlines() if "[python:" in l]
+    assert len(lines) == 1, log
+    assert "session directory %s/mp_sess" % base in lines[0]
+    # made by the children themselves, it is theirs and private
+    shutil.rmtree(os.path.join(base, "mp_sess"))
+    assert srv.get("/sess").text == "saved"
+    st = os.stat(os.path.join(base, "mp_sess"))
+    assert stat.S_IMODE(st.st_mode) & 0o077 == 0

@@ -12,6 +12,8 @@ import pytest
 
 from mod_python import Session
 
+from .conftest import FakeServerReturn
+
 from .test_session_support import (  # noqa: F401 (fixtures)
     SessionRequest, cookie_of, memory, mutexes, no_random_cleanup)
 
@@ -255,12 +257,40 @@ def test_file_session_unreadable_file_is_logged(tmp_path):
     assert any(m.startswith("Error while loading a session : ") for m, _ in req2.logged)
 
 
-def test_file_session_refuses_files_of_another_user(tmp_path, monkeypatch):
+def test_file_session_refuses_files_of_another_user(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("giving a file to another user needs root")
     req, s = saved(Session.FileSession, tmp_path)
-    monkeypatch.setattr(os, "geteuid", lambda: os.getuid() + 1)
+    os.chown(session_file(tmp_path, s.id()), 65534, 65534)
     req2, s2 = reopen(Session.FileSession, tmp_path, req)
     assert s2.is_new()
     assert any("not a file owned by" in m for m, _ in req2.logged)
+
+
+def test_file_session_refuses_a_directory_of_another_user(tmp_path,
+                                                          monkeypatch):
+    req, s = saved(Session.FileSession, tmp_path)
+    monkeypatch.setattr(os, "geteuid", lambda: os.getuid() + 1)
+    with pytest.raises(FakeServerReturn):
+        reopen(Session.FileSession, tmp_path, req)
+
+
+def test_a_session_directory_writable_by_others_is_refused(tmp_path):
+    (tmp_path / "mp_sess").mkdir()
+    os.chmod(tmp_path / "mp_sess", 0o777)
+    with pytest.raises(Session.UnsafeDirectory) as caught:
+        Session.private_directory(str(tmp_path / "mp_sess"))
+    assert "writable by group or others (mode 777)" in str(caught.value)
+    os.chmod(tmp_path / "mp_sess", 0o750)
+    assert Session.private_directory(str(tmp_path / "mp_sess"))
+    made = Session.private_directory(str(tmp_path / "new"))
+    assert os.stat(made).st_mode & 0o777 == 0o700 & ~_umask()
+
+
+def _umask():
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
 
 
 def test_file_session_refuses_symlinks(tmp_path):
@@ -314,7 +344,7 @@ def test_make_filesession_dirs(tmp_path):
     assert names == ["%02x" % i for i in range(256)]
     umask = os.umask(0)
     os.umask(umask)
-    assert os.stat(str(tmp_path / "a7")).st_mode & 0o777 == 0o750 & ~umask
+    assert os.stat(str(tmp_path / "a7")).st_mode & 0o777 == 0o700 & ~umask
 
 
 # ---- FileSession: options

@@ -156,7 +156,34 @@ def make_filesession_dirs(sess_dir):
     for i in range(256):
         path = os.path.join(sess_dir, "%02x" % i)
         if not os.path.isdir(path):
-            os.makedirs(path, 0o750)
+            os.makedirs(path, 0o700)
+
+
+class UnsafeDirectory(Exception):
+    """A session directory another local user could read or change."""
+
+
+def private_directory(path):
+    """Make `path` (mode 0700) if it is missing, and check that it is this
+    process's user's own directory, writable by no one else.  Someone who
+    pre-created it world-writable could otherwise list, steal and delete
+    live sessions, or plant pickles.  Raises UnsafeDirectory."""
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(path, 0o700)
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
+        problem = "is not a directory (a symbolic link?)"
+    elif st.st_uid != os.geteuid():
+        problem = "belongs to uid %d, not to uid %d that Apache's children " \
+                  "run as" % (st.st_uid, os.geteuid())
+    elif st.st_mode & 0o022:
+        problem = "is writable by group or others (mode %o)" \
+                  % stat.S_IMODE(st.st_mode)
+    else:
+        return path
+    raise UnsafeDirectory("session directory %s %s; remove it (it is made "
+                          "again, mode 0700) or fix its owner and mode"
+                          % (path, problem))
 
 
 # --------------------------------------------------------------------------
@@ -728,10 +755,12 @@ class FileSession(BaseSession):
         self._cleanup_time_limit = _int_option(
             req, DFT_CLEANUP_TIME_LIMIT, "mod_python.file_session.cleanup_time_limit",
             "session_cleanup_time_limit")
-        self._sessdir = os.path.join(_file_base_dir(req), "mp_sess")
-        if not os.path.isdir(self._sessdir):
-            with contextlib.suppress(FileExistsError):
-                os.mkdir(self._sessdir, 0o750)
+        try:
+            self._sessdir = private_directory(
+                os.path.join(_file_base_dir(req), "mp_sess"))
+        except UnsafeDirectory as exc:
+            req.log_error("mod_python.Session: %s" % exc, apache.APLOG_ERR)
+            raise apache.SERVER_RETURN(apache.HTTP_INTERNAL_SERVER_ERROR)
         BaseSession.__init__(self, req, sid=sid, secret=secret, lock=lock,
                              timeout=timeout)
 
