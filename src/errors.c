@@ -39,15 +39,17 @@ static void log_traceback(server_rec *s, const char *prefix, PyObject *exc)
                              : NULL;
     Py_ssize_t i;
 
-    for (i = 0; lines && i < PyList_Size(lines); i++) {
-        const char *text = PyUnicode_AsUTF8(PyList_GET_ITEM(lines, i));
-        if (text)
-            log_lines(s, prefix, text);
-    }
-    if (PyErr_Occurred()) {
+    if (!lines) {
         PyErr_Clear();
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
                      "%s(the traceback could not be formatted)", prefix);
+    }
+    for (i = 0; lines && i < PyList_GET_SIZE(lines); i++) {
+        const char *text = PyUnicode_AsUTF8(PyList_GET_ITEM(lines, i));
+        if (text)
+            log_lines(s, prefix, text);
+        else
+            PyErr_Clear();      /* (no call with an error pending) */
     }
     Py_XDECREF(lines);
     Py_XDECREF(tb);
