@@ -218,20 +218,20 @@ static int add_object(PyObject *m, const char *name, PyObject *obj)
 static int add_type(PyObject *m, const char *name, PyType_Spec *spec,
                     PyTypeObject **slot)
 {
-    PyType_Spec local = *spec;
     PyObject *type;
 
-    local.flags &= ~(unsigned long)MP_TPFLAGS_NO_NEW;
 #ifdef Py_TPFLAGS_DISALLOW_INSTANTIATION
-    local.flags |= spec->flags & MP_TPFLAGS_NO_NEW;
-#endif
+    type = PyType_FromModuleAndSpec(m, spec, NULL);
+#else
+    /* 3.9: no such flag; the type gets no tp_new instead */
+    PyType_Spec local = *spec;
+    local.flags &= ~(unsigned long)MP_TPFLAGS_NO_NEW;
     type = PyType_FromModuleAndSpec(m, &local, NULL);
-    if (!type)
-        return -1;
-#ifndef Py_TPFLAGS_DISALLOW_INSTANTIATION
-    if (spec->flags & MP_TPFLAGS_NO_NEW)
+    if (type && (spec->flags & MP_TPFLAGS_NO_NEW))
         ((PyTypeObject *)type)->tp_new = NULL;
 #endif
+    if (!type)
+        return -1;
     *slot = (PyTypeObject *)Py_NewRef(type);
     return add_object(m, name, type);
 }

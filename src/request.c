@@ -203,7 +203,7 @@ static PyObject *req_flush(mp_request *self, PyObject *unused)
 
 static PyObject *req_sendfile(mp_request *self, PyObject *args)
 {
-    request_rec *r;
+    request_rec *r = writable(self, "sendfile");
     const char *path;
     long long offset = 0, length = -1;
     apr_finfo_t finfo;
@@ -211,7 +211,6 @@ static PyObject *req_sendfile(mp_request *self, PyObject *args)
     apr_size_t sent = 0;
     apr_status_t rc;
 
-    r = writable(self, "sendfile");
     if (!r || !PyArg_ParseTuple(args, "s|LL:sendfile", &path, &offset, &length))
         return NULL;
     if (apr_stat(&finfo, path, APR_FINFO_SIZE, r->pool) != APR_SUCCESS) {
