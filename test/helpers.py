@@ -751,6 +751,31 @@ class ServeCommand:
         return status
 
 
+# Handler code that counts the live thread states of an interpreter: each
+# thread that runs mark_thread() keeps a Marker in its threading.local
+# data, which goes when the thread state is cleared.  live_thread_states()
+# is the count.
+THREAD_STATE_COUNTER = """
+import threading
+
+_local = threading.local()
+_live = [0]
+
+class _Marker:
+    def __init__(self):
+        _live[0] += 1
+    def __del__(self):
+        _live[0] -= 1
+
+def mark_thread():
+    if not hasattr(_local, "marker"):
+        _local.marker = _Marker()
+
+def live_thread_states():
+    return _live[0]
+"""
+
+
 def python_children_cannot_read():
     """python3 on PATH, when the user Apache's children run as (www-data,
     the suite running as root) cannot read it: the real case of a pyenv

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from helpers import (HTTPD, LIBDIR, REPO, child_pids,
+from helpers import (HTTPD, LIBDIR, REPO, THREAD_STATE_COUNTER, child_pids,
                      python_children_cannot_read)
 
 STATIC = "static content\n"
@@ -151,6 +151,7 @@ def handler(req):
 
 
 def test_setters_refuse_none_for_str_and_out_of_range_ints(apache):
+    # H-205 (keepalive takes ints: only the three AP_CONN_* values)
     srv = apache(mpm="event", files={"setters.py": SETTERS}, config="""
 <Location /setters>
     SetHandler mod_python
@@ -215,6 +216,7 @@ HUGE = 2**31 + 1000     # past what an int length can say
 
 
 def test_a_write_larger_than_2_gib_is_sent_whole(apache):
+    # G-179, for any size
     srv = apache(mpm="event", files={"huge.py": """
 from mod_python import apache
 
@@ -505,6 +507,7 @@ def handler(req):
 
 @pytest.mark.parametrize("mpm", ["event", "prefork"])
 def test_child_exit_runs_cleanups_and_atexit_of_every_interpreter(apache, mpm):
+    # E-118, E-119 (and atexit, which 3.5 never ran)
     srv = apache(mpm=mpm, files={"atexitmod.py": AT_EXIT}, config="""
 PythonPath "['@DOCROOT@'] + sys.path"
 <Location /main>
@@ -554,25 +557,15 @@ PythonPath "['@DOCROOT@'] + sys.path"
     assert "exit signal" not in log
 
 
-THREAD_LOCALS = """
-import threading, time
+THREAD_LOCALS = THREAD_STATE_COUNTER + """
+import time
 from mod_python import apache
 
-local = threading.local()
-live = [0]
-
-class Marker:
-    def __init__(self):
-        live[0] += 1
-    def __del__(self):
-        live[0] -= 1
-
 def handler(req):
-    if not hasattr(local, "marker"):
-        local.marker = Marker()
+    mark_thread()
     if req.args:
         time.sleep(0.3)          # so that requests overlap
-    req.write("%d" % live[0])
+    req.write("%d" % live_thread_states())
     return apache.OK
 """
 

@@ -73,6 +73,7 @@ COOKIE_VALUE = code("""
 
 
 def test_a_cookie_value_from_the_request_cannot_add_attributes(apache):
+    # M-291: plain values render as they are; unsafe ones are quoted
     srv = apache(files={"pref.py": COOKIE_VALUE}, config="""
 <Location /pref>
     SetHandler mod_python

@@ -361,6 +361,7 @@ def test_c_and_python_query_parsers_agree(apache):
 
 
 def test_an_empty_file_input_reads_as_false(apache):
+    # J-237: a file field needs a file name; an empty one is a StringField
     """A browser sends filename="" for a file input left empty: the
     field is a false, empty StringField (as in 3.5), not an upload."""
     srv = apache(files={"form.py": """

@@ -787,6 +787,7 @@ def computed(req):
 
 
 def test_nested_auth_in_every_form_35_documented(site):
+    # K-266, K-267, K-268, nested
     url = "/k_auth_forms.py/"
     r = site.get(url + "users_dict")
     assert r.status == 401
@@ -805,6 +806,7 @@ def test_nested_auth_in_every_form_35_documented(site):
 
 
 def test_nested_auth_that_cannot_be_read_fails_closed(site):
+    # K-268: never served without the protection it asks for
     mark = site.log_mark()
     auth = {"Authorization": basic_auth("alice", "pw")}
     for name, why in (("no_source", "its source cannot be found"),

@@ -17,26 +17,16 @@ import time
 
 import pytest
 
-from helpers import HTTPD, child_pids
+from helpers import HTTPD, THREAD_STATE_COUNTER, child_pids
 
 pytestmark = pytest.mark.soak
 
-APP = """
+APP = THREAD_STATE_COUNTER + """
 import threading, time
 from mod_python import apache, Session
 
-local = threading.local()
-live = [0]
-
-class Marker:
-    def __init__(self):
-        live[0] += 1
-    def __del__(self):
-        live[0] -= 1
-
 def threads(req):
-    if not hasattr(local, "marker"):
-        local.marker = Marker()
+    mark_thread()
     seen = []
     def look():
         seen.append((req.main, req.prev, req.next, req.uri))
@@ -44,7 +34,7 @@ def threads(req):
     worker = threading.Thread(target=look)
     worker.start()
     worker.join()
-    req.write("%s|%d" % (seen[0][3], live[0]))
+    req.write("%s|%d" % (seen[0][3], live_thread_states()))
     return apache.OK
 
 def count(req):

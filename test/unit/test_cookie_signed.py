@@ -31,6 +31,7 @@ def test_signed_round_trip():
 
 
 def test_signature_binds_name_and_value_apart():
+    # M-302
     # user=<sig>admin must not verify as use=<sig>radmin (name+value alone
     # is the same string for both)
     text = str(Cookie.SignedCookie("user", "admin", secret="s"))

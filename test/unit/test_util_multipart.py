@@ -81,6 +81,7 @@ def test_part_type_defaults():
 
 
 def test_an_empty_file_input_is_a_false_empty_string_field():
+    # J-237
     # what a browser sends for <input type=file> left empty; 3.5 gave a
     # StringField, so `if form["f"]:` does not take the upload branch
     fs = parse([file_part("f", "", b"")])
