@@ -114,9 +114,18 @@ def test_cookie_options(options, tail):
     assert req.set_cookies() == ["pysid=%s; path=/app/%s" % (s.id(), tail)]
 
 
-def test_cookie_option_not_a_word():
-    with pytest.raises(ValueError):
-        new_session(options={"mod_python.session.cookie_secure": "perhaps"})
+@pytest.mark.parametrize("https", [True, False])
+def test_cookie_option_not_a_word_is_logged_and_the_default_kept(https):
+    req, s = new_session(https=https,
+                         options={"mod_python.session.cookie_secure": "perhaps",
+                                  "mod_python.session.cookie_httponly": "nah"})
+    assert req.set_cookies()[0].endswith(
+        ("; secure" if https else "") + "; samesite=Lax; httponly")
+    assert [m for m, _ in req.logged if "is not On or Off" in m] == [
+        "mod_python: PythonOption mod_python.session.cookie_httponly 'nah' "
+        "is not On or Off; ignored",
+        "mod_python: PythonOption mod_python.session.cookie_secure 'perhaps' "
+        "is not On or Off; ignored"]
 
 
 @pytest.mark.parametrize("options, attrs", [

@@ -18,6 +18,8 @@ import marshal
 import re
 import time
 
+from mod_python import options
+
 __all__ = ["CookieError", "Cookie", "SignedCookie", "MarshalCookie",
            "add_cookie", "get_cookies", "get_cookie", "parse",
            "DOWNGRADE", "IGNORE", "EXCEPTION"]
@@ -346,26 +348,13 @@ def parse(string, Class=None, **kw):
 
 # ---- request helpers
 
-def _option(req, key):
-    try:
-        return (req.get_options() or {}).get(key)
-    except AttributeError:   # a request stand-in without options
-        return None
-
-
-def _flag(text, default):
-    if text is None or not text.strip():
-        return default
-    return text.strip().lower() not in ("off", "false", "no", "0")
-
-
 def add_cookie(req, cookie, value="", **attributes):
     """Add a Set-Cookie header (and, for the first cookie of the response,
     Cache-Control: no-cache="set-cookie" so that caches do not share it)."""
     if not isinstance(cookie, Cookie):
         cookie = Cookie(cookie, value, **attributes)
     if isinstance(cookie, SignedCookie) and not cookie.__data__.get("sign_with"):
-        sign_with = (_option(req, OPTION_SIGN_WITH) or "").strip().lower()
+        sign_with = (options.text(req, OPTION_SIGN_WITH) or "").strip().lower()
         if sign_with == "md5":
             cookie.__data__["sign_with"] = "md5"
     text = str(cookie)   # first, so a cookie that fails leaves no trace
@@ -387,7 +376,7 @@ def get_cookies(req, Class=Cookie, **kw):
     if header is None:
         return {}
     if issubclass(Class, SignedCookie) and "legacy_signatures" not in kw:
-        kw["legacy_signatures"] = _flag(_option(req, OPTION_LEGACY), True)
+        kw["legacy_signatures"] = options.flag(req, True, OPTION_LEGACY)
     return Class.parse(header, **kw)
 
 

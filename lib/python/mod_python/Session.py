@@ -37,7 +37,7 @@ import tempfile
 import threading
 import time
 
-from mod_python import Cookie, apache
+from mod_python import Cookie, apache, options
 
 COOKIE_NAME = "pysid"
 DFT_TIMEOUT = 30 * 60
@@ -60,9 +60,6 @@ PICKLE_PROTOCOL = 4           # readable by every Python 3 the fleet may run
 DFT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DFT_REDIS_PREFIX = "mp_sess:"
 DFT_REDIS_LOCK_TIMEOUT = 30   # seconds
-
-_TRUE_WORDS = ("yes", "true", "1", "on")
-_FALSE_WORDS = ("no", "false", "0", "off")
 
 
 class LockLost(Exception):
@@ -91,43 +88,6 @@ def true_or_false(item):
             return False
     raise Exception("Value %r is not a boolean word (yes/no, true/false, 1/0)"
                     % (item,))
-
-
-def _on_off(text, name):
-    """A boolean PythonOption word, also accepting On/Off."""
-    word = text.strip().lower()
-    if word in _TRUE_WORDS:
-        return True
-    if word in _FALSE_WORDS:
-        return False
-    raise ValueError("PythonOption %s: %r is not On or Off" % (name, text))
-
-
-def _option(req, *keys):
-    """The value of the first of keys set (non-empty) in req's options."""
-    options = req.get_options()
-    for key in keys:
-        value = options.get(key)
-        if value:
-            return value
-    return None
-
-
-def _int_option(req, default, *keys):
-    value = _option(req, *keys)
-    return default if value is None else int(value)
-
-
-def _bool_option(req, default, *keys):
-    """A boolean PythonOption: On/Off like the cookie options, else
-    true_or_false's words (and its Exception, as in 3.5: N-327)."""
-    value = _option(req, *keys)
-    if value is None:
-        return default
-    word = value.strip().lower()
-    if word in ("on", "off"):
-        return word == "on"
-    return true_or_false(value)
 
 
 def _new_sid():
@@ -328,7 +288,7 @@ class BaseSession(dict):
         self._new = 1
         self._created = self._accessed = time.time()
         self._timeout = timeout or DFT_TIMEOUT
-        self._cookie_name = (_option(req, "mod_python.session.cookie_name",
+        self._cookie_name = (options.text(req, "mod_python.session.cookie_name",
                                      "session_cookie_name") or COOKIE_NAME)
         self._sid = self._requested_sid(sid)
         self.init_lock()
@@ -386,7 +346,7 @@ class BaseSession(dict):
                                          secret=self._secret)
         else:
             cookie = Cookie.Cookie(self._cookie_name, self._sid)
-        domain = _option(self._req, "mod_python.session.application_domain")
+        domain = options.text(self._req, "mod_python.session.application_domain")
         if domain:
             cookie.domain = domain
         cookie.path = self._cookie_path()
@@ -394,24 +354,21 @@ class BaseSession(dict):
         return cookie
 
     def _cookie_path(self):
-        path = _option(self._req, "mod_python.session.application_path",
+        path = options.text(self._req, "mod_python.session.application_path",
                        "ApplicationPath")
         return path or _derived_cookie_path(self._req)
 
     def _cookie_flags(self, cookie):
         req = self._req
-        httponly = _option(req, "mod_python.session.cookie_httponly")
-        if httponly is None or _on_off(httponly, "cookie_httponly"):
+        if options.flag(req, True, "mod_python.session.cookie_httponly"):
             cookie.httponly = True
-        samesite = _option(req, "mod_python.session.cookie_samesite") or "Lax"
+        samesite = options.text(req, "mod_python.session.cookie_samesite") or "Lax"
         if samesite.strip().lower() != "off":
             cookie.samesite = samesite.strip()
-        secure = _option(req, "mod_python.session.cookie_secure")
+        secure = options.flag(req, None, "mod_python.session.cookie_secure")
         if secure is None:
-            is_secure = bool(req.is_https())
-        else:
-            is_secure = _on_off(secure, "cookie_secure")
-        if is_secure:
+            secure = bool(req.is_https())
+        if secure:
             cookie.secure = True
 
     # ---- accessors
@@ -725,10 +682,10 @@ class DbmSession(BaseSession):
 def _dbm_path(req, given):
     if given:
         return given
-    path = _option(req, "mod_python.dbm_session.database_filename", "session_dbm")
+    path = options.text(req, "mod_python.dbm_session.database_filename", "session_dbm")
     if path:
         return path
-    directory = _option(req, "mod_python.dbm_session.database_directory",
+    directory = options.text(req, "mod_python.dbm_session.database_directory",
                         "mod_python.session.database_directory",
                         "session_directory")
     return os.path.join(directory or tempdir, "mp_sess.dbm")
@@ -749,10 +706,10 @@ class FileSession(BaseSession):
             req, verify_cleanup, DFT_VERIFY_CLEANUP,
             "mod_python.file_session.verify_session_timeout",
             "session_verify_cleanup")
-        self._grace_period = _int_option(
+        self._grace_period = options.integer(
             req, DFT_GRACE_PERIOD, "mod_python.file_session.cleanup_grace_period",
             "session_grace_period")
-        self._cleanup_time_limit = _int_option(
+        self._cleanup_time_limit = options.integer(
             req, DFT_CLEANUP_TIME_LIMIT, "mod_python.file_session.cleanup_time_limit",
             "session_cleanup_time_limit")
         try:
@@ -766,9 +723,15 @@ class FileSession(BaseSession):
 
     @staticmethod
     def _flag(req, given, default, *keys):
-        if given != -1:
-            return true_or_false(given)
-        return _bool_option(req, default, *keys)
+        """The argument when given, else the option; a word that is not
+        boolean raises (true_or_false), as 3.5 did."""
+        if given == -1:
+            given = options.text(req, *keys)
+            if given is None:
+                return default
+            if options.parse_flag(given) is not None:
+                return options.parse_flag(given)
+        return true_or_false(given)
 
     def _path(self, sid=None):
         sid = sid or self._sid
@@ -822,7 +785,7 @@ class FileSession(BaseSession):
 
 
 def _file_base_dir(req):
-    return (_option(req, "mod_python.file_session.database_directory",
+    return (options.text(req, "mod_python.file_session.database_directory",
                     "mod_python.session.database_directory",
                     "session_directory") or tempdir)
 
@@ -1090,10 +1053,10 @@ class RedisSession(BaseSession):
 
     def __init__(self, req, sid=0, secret=None, timeout=0, lock=1, url=None):
         self._store = _RedisStore.get(
-            url or _option(req, "mod_python.session.redis_url") or DFT_REDIS_URL,
-            _option(req, "mod_python.session.redis_prefix") or DFT_REDIS_PREFIX,
-            float(_option(req, "mod_python.session.redis_lock_timeout")
-                  or DFT_REDIS_LOCK_TIMEOUT))
+            url or options.text(req, "mod_python.session.redis_url") or DFT_REDIS_URL,
+            options.text(req, "mod_python.session.redis_prefix") or DFT_REDIS_PREFIX,
+            options.number(req, DFT_REDIS_LOCK_TIMEOUT,
+                           "mod_python.session.redis_lock_timeout"))
         BaseSession.__init__(self, req, sid=sid, secret=secret, lock=lock,
                              timeout=timeout)
 
@@ -1137,7 +1100,7 @@ def _default_session_type():
 def Session(req, sid=0, secret=None, timeout=0, lock=1):
     """A session of the type chosen by PythonOption
     mod_python.session.session_type (or the MPM)."""
-    name = (_option(req, "mod_python.session.session_type", "session")
+    name = (options.text(req, "mod_python.session.session_type", "session")
             or _default_session_type())
     cls = _SESSION_TYPES.get(name.strip())
     if cls is None:

@@ -17,6 +17,7 @@ import time
 import traceback
 
 import _apache
+from mod_python import options
 from _apache import (SERVER_RETURN, config_tree, exists_config_define,
                      log_error, mpm_query, server_root, stat, table)
 from _apache import MODULE_MAGIC_NUMBER_MAJOR, MODULE_MAGIC_NUMBER_MINOR
@@ -590,8 +591,8 @@ class _Settings:
 
     def __init__(self, config):
         self.python_path = config.get("PythonPath")
-        self.autoreload = config.get("PythonAutoReload") != "0"
-        self.debug = config.get("PythonDebug") == "1"
+        self.autoreload = options.autoreload_in(config)
+        self.debug = options.debug_in(config)
         self.pdb = (config.get("PythonEnablePdb") == "1"
                     and exists_config_define("ONE_PROCESS"))
 
@@ -788,7 +789,7 @@ class CallBack:
             filter.flush()
         except BaseException:
             self._filter_failed(filter, "%s %s" % (filter.name, req.filename),
-                                req.get_config().get("PythonDebug") == "1")
+                                options.debug(req))
             return HTTP_INTERNAL_SERVER_ERROR
         namespace["filter"] = None
         return OK

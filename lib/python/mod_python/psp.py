@@ -24,7 +24,7 @@ import tempfile
 import threading
 import types
 
-from mod_python import apache, pspparser, util
+from mod_python import apache, options, pspparser, util
 
 __all__ = ["PSP", "PSPInterface", "handler", "parse", "parsestring"]
 
@@ -51,7 +51,7 @@ def handler(req):
     filename = req.filename
     if not filename:
         raise apache.SERVER_RETURN(apache.HTTP_NOT_FOUND)
-    if filename.endswith("_") and req.get_config().get("PythonDebug") == "1":
+    if filename.endswith("_") and options.debug(req):
         # shown even when the page does not compile
         req.write(_code_view_of_file(req, filename[:-1]), 0)
     else:
@@ -256,11 +256,7 @@ _MAGIC = importlib.util.MAGIC_NUMBER
 
 
 def _dbm_filename(req):
-    options = req.get_options()
-    for name in _DBM_OPTIONS:
-        if options.get(name):
-            return options.get(name)
-    return None
+    return options.text(req, *_DBM_OPTIONS)
 
 
 def _dbm_access(req, dbm_file, action):

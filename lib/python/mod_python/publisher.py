@@ -17,7 +17,7 @@ import stat
 import types
 import weakref
 
-from mod_python import apache, cache, util
+from mod_python import apache, cache, options, util
 
 _METHODS = ("GET", "POST", "HEAD")
 
@@ -27,9 +27,9 @@ def handler(req):
     if req.method not in _METHODS:
         raise apache.SERVER_RETURN(apache.HTTP_METHOD_NOT_ALLOWED)
     config = req.get_config()
-    debug = config.get("PythonDebug") == "1"
+    debug = options.debug_in(config)
     path, st, object_path = _locate(req)
-    autoreload = config.get("PythonAutoReload") != "0"
+    autoreload = options.autoreload_in(config)
     module = _pages[_Lookup(path, st, req, autoreload, debug)]
     auth = _Auth(req)
     auth.check(module)

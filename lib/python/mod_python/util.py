@@ -14,7 +14,7 @@ import types
 import urllib.parse
 
 import _apache
-from mod_python import apache
+from mod_python import apache, options
 
 # Bytes read at a time while parsing a multipart body (the name is 3.5's).
 readBlockSize = 65368
@@ -362,37 +362,12 @@ class _Refusal(Exception):
         self.message = message
 
 
-_SIZE = re.compile(r"\s*(\d+)\s*([kmg]?)i?b?\s*$", re.IGNORECASE)
-_UNITS = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}
-
-
-def _parse_size(text):
-    match = _SIZE.match(text)
-    if not match:
-        raise ValueError(text)
-    return int(match.group(1)) * _UNITS[match.group(2).lower()]
-
-
 class _Limits:
     """The effective mod_python.util.* limits of a request (0: no limit)."""
 
     def __init__(self, req):
-        options = req.get_options() if hasattr(req, "get_options") else {}
         for key, default in _LIMIT_DEFAULTS.items():
-            setattr(self, key, self._option(req, options, key, default))
-
-    @staticmethod
-    def _option(req, options, key, default):
-        text = options.get(_OPTION_PREFIX + key)
-        if not text:
-            return default
-        try:
-            return _parse_size(text)
-        except ValueError:
-            req.log_error("mod_python.util: PythonOption %s%s %r is not a size; "
-                          "using %d" % (_OPTION_PREFIX, key, text, default),
-                          apache.APLOG_WARNING)
-            return default
+            setattr(self, key, options.size(req, default, _OPTION_PREFIX + key))
 
     def exceeds(self, key, value):
         limit = getattr(self, key)

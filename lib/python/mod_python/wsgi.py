@@ -11,21 +11,20 @@ elsewhere the base URI is ``''``.  See docs/wsgi.md.
 
 import sys
 
-from mod_python import apache
+from mod_python import apache, options
 
 APPLICATION_OPTION = "mod_python.wsgi.application"
 BASE_URI_OPTION = "mod_python.wsgi.base_uri"
 
 
 def handler(req):
-    options = req.get_options()
-    app = _find_application(req, options)
+    app = _find_application(req)
     if app is None:
         return apache.DECLINED
-    env = build_environ(req, options)
+    env = build_environ(req)
     if env is None:
         _warn(req, "req.uri (%s) does not start with %s (%s), declining."
-              % (req.uri, BASE_URI_OPTION, _base_uri(req, options)))
+              % (req.uri, BASE_URI_OPTION, _base_uri(req)))
         return apache.DECLINED
     try:
         _serve(req, app, env)
@@ -41,9 +40,9 @@ def _warn(req, message):
 # ---------------------------------------------------------------------------
 # The application
 
-def _find_application(req, options):
+def _find_application(req):
     """The configured callable, or None (logged) when it does not exist."""
-    spec = options.get(APPLICATION_OPTION)
+    spec = options.text(req, APPLICATION_OPTION)
     if not spec:
         # Declining here would let the default handler serve the source of
         # whatever the URI maps to; a configuration error is safer.
@@ -51,10 +50,8 @@ def _find_application(req, options):
                       % APPLICATION_OPTION)
         raise apache.SERVER_RETURN(apache.HTTP_INTERNAL_SERVER_ERROR)
     module_name, _, name = spec.partition("::")
-    config = req.get_config()
-    module = apache.import_module(
-        module_name, autoreload=config.get("PythonAutoReload") != "0",
-        log=config.get("PythonDebug") == "1")
+    module = apache.import_module(module_name, autoreload=options.autoreload(req),
+                                  log=options.debug(req))
     app = _lookup(module, name or "application")
     if app is None:
         _warn(req, "%s (%r) not found, declining."
@@ -74,12 +71,10 @@ def _lookup(module, dotted):
 # ---------------------------------------------------------------------------
 # The environ
 
-def build_environ(req, options=None):
+def build_environ(req):
     """The PEP 3333 environ for `req`; None when req.uri is outside the
     base URI.  Sets req.path_info and the CGI variables as a side effect."""
-    if options is None:
-        options = req.get_options()
-    base = _base_uri(req, options)
+    base = _base_uri(req)
     uri = req.uri
     if not _within(uri, base):
         return None
@@ -97,8 +92,8 @@ def build_environ(req, options=None):
     return env
 
 
-def _base_uri(req, options):
-    base = options.get(BASE_URI_OPTION)
+def _base_uri(req):
+    base = options.text(req, BASE_URI_OPTION)
     if base:
         if base.endswith("/"):
             raise ValueError("PythonOption '%s' ('%s') must not end with '/'"
