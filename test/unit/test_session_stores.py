@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from mod_python import Session
+from mod_python import Session, privatefiles
 
 from .conftest import FakeServerReturn
 
@@ -278,12 +278,12 @@ def test_file_session_refuses_a_directory_of_another_user(tmp_path,
 def test_a_session_directory_writable_by_others_is_refused(tmp_path):
     (tmp_path / "mp_sess").mkdir()
     os.chmod(tmp_path / "mp_sess", 0o777)
-    with pytest.raises(Session.UnsafeDirectory) as caught:
-        Session.private_directory(str(tmp_path / "mp_sess"))
+    with pytest.raises(privatefiles.UnsafePath) as caught:
+        privatefiles.private_directory(str(tmp_path / "mp_sess"), "session directory")
     assert "writable by group or others (mode 777)" in str(caught.value)
     os.chmod(tmp_path / "mp_sess", 0o750)
-    assert Session.private_directory(str(tmp_path / "mp_sess"))
-    made = Session.private_directory(str(tmp_path / "new"))
+    assert privatefiles.private_directory(str(tmp_path / "mp_sess"), "d")
+    made = privatefiles.private_directory(str(tmp_path / "new"), "d")
     assert os.stat(made).st_mode & 0o777 == 0o700 & ~_umask()
 
 

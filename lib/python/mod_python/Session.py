@@ -32,12 +32,11 @@ import pickle
 import random
 import re
 import secrets
-import stat
 import tempfile
 import threading
 import time
 
-from mod_python import Cookie, apache, options
+from mod_python import Cookie, apache, options, privatefiles
 
 COOKIE_NAME = "pysid"
 DFT_TIMEOUT = 30 * 60
@@ -117,33 +116,6 @@ def make_filesession_dirs(sess_dir):
         path = os.path.join(sess_dir, "%02x" % i)
         if not os.path.isdir(path):
             os.makedirs(path, 0o700)
-
-
-class UnsafeDirectory(Exception):
-    """A session directory another local user could read or change."""
-
-
-def private_directory(path):
-    """Make `path` (mode 0700) if it is missing, and check that it is this
-    process's user's own directory, writable by no one else.  Someone who
-    pre-created it world-writable could otherwise list, steal and delete
-    live sessions, or plant pickles.  Raises UnsafeDirectory."""
-    with contextlib.suppress(FileExistsError):
-        os.mkdir(path, 0o700)
-    st = os.lstat(path)
-    if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
-        problem = "is not a directory (a symbolic link?)"
-    elif st.st_uid != os.geteuid():
-        problem = "belongs to uid %d, not to uid %d that Apache's children " \
-                  "run as" % (st.st_uid, os.geteuid())
-    elif st.st_mode & 0o022:
-        problem = "is writable by group or others (mode %o)" \
-                  % stat.S_IMODE(st.st_mode)
-    else:
-        return path
-    raise UnsafeDirectory("session directory %s %s; remove it (it is made "
-                          "again, mode 0700) or fix its owner and mode"
-                          % (path, problem))
 
 
 # --------------------------------------------------------------------------
@@ -536,23 +508,13 @@ class MemorySession(BaseSession):
 # --------------------------------------------------------------------------
 # files we read pickles from must be ours
 
-def _check_owner(path, st):
-    """Refuse a file not owned by this process's user (or a symlink): in a
-    shared directory such as /tmp someone else could have planted it, and
-    unpickling it would run their code."""
-    if stat.S_ISLNK(st.st_mode) or st.st_uid != os.geteuid():
-        raise PermissionError("%s is not a file owned by uid %d; refusing to "
-                              "read it" % (path, os.geteuid()))
-
-
 def _read_own_pickle(path):
     """Unpickle a file this server wrote; None if it does not exist."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        fd = privatefiles.open_own(path)
     except FileNotFoundError:
         return None
     with os.fdopen(fd, "rb") as f:
-        _check_owner(path, os.fstat(f.fileno()))
         return pickle.load(f)
 
 
@@ -573,21 +535,6 @@ def _write_pickle_atomically(path, record):
 
 # --------------------------------------------------------------------------
 # DbmSession
-
-def _dbm_files(path):
-    """The files a dbm module may have made for path."""
-    suffixes = ("", ".db", ".dir", ".dat", ".pag", ".bak")
-    return [path + suffix for suffix in suffixes]
-
-
-def _check_dbm_owner(path):
-    for name in _dbm_files(path):
-        try:
-            st = os.lstat(name)
-        except FileNotFoundError:
-            continue
-        _check_owner(name, st)
-
 
 # dbm file -> the dbm module that made it
 _dbm_kinds = {}
@@ -640,7 +587,7 @@ class DbmSession(BaseSession):
         """The dbm file, opened under global mutex 0; with flag "r", None
         when it does not exist yet."""
         with _GlobalMutex(self._req, "dbm", DBM_LOCK_INDEX):
-            _check_dbm_owner(self._dbmfile)
+            privatefiles.check_owned_files(privatefiles.dbm_files(self._dbmfile))
             dbmtype = _concrete_dbm(self._dbmtype, self._dbmfile)
             try:
                 db = dbmtype.open(self._dbmfile, flag, 0o640)
@@ -713,9 +660,9 @@ class FileSession(BaseSession):
             req, DFT_CLEANUP_TIME_LIMIT, "mod_python.file_session.cleanup_time_limit",
             "session_cleanup_time_limit")
         try:
-            self._sessdir = private_directory(
-                os.path.join(_file_base_dir(req), "mp_sess"))
-        except UnsafeDirectory as exc:
+            self._sessdir = privatefiles.private_directory(
+                os.path.join(_file_base_dir(req), "mp_sess"), "session directory")
+        except privatefiles.UnsafePath as exc:
             req.log_error("mod_python.Session: %s" % exc, apache.APLOG_ERR)
             raise apache.SERVER_RETURN(apache.HTTP_INTERNAL_SERVER_ERROR)
         BaseSession.__init__(self, req, sid=sid, secret=secret, lock=lock,
@@ -860,7 +807,7 @@ class _FileSessionCleanup:
 
     def _read_status(self):
         try:
-            with open(self.statusfile) as f:
+            with os.fdopen(privatefiles.open_own(self.statusfile)) as f:
                 parts = f.read().split()
             if parts[0] == FS_STAT_VERSION:
                 return min(max(int(parts[1]), 0), 255)
@@ -872,7 +819,8 @@ class _FileSessionCleanup:
         text = "%s %d %d %d %.4f\n" % (FS_STAT_VERSION, next_index, self.expired,
                                        self.total, time.time() - self.start)
         try:
-            with open(self.statusfile, "w") as f:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+            with os.fdopen(privatefiles.open_own(self.statusfile, flags), "w") as f:
                 f.write(text)
         except OSError as exc:
             _log(self.server, "FileSession cleanup: cannot write %s: %s"
