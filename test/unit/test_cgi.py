@@ -1,10 +1,11 @@
-"""build_cgi_env, setup_cgi/restore_nocgi and the CGI stream objects."""
+"""mod_python.cgi_emulation: build_cgi_env, setup_cgi/restore_nocgi and
+the CGI stream objects."""
 
 import io
 import os
 import sys
 
-from mod_python import apache
+from mod_python import apache, cgi_emulation
 
 
 class CGIRequest:
@@ -38,7 +39,7 @@ class CGIRequest:
 
 def test_build_cgi_env():
     req = CGIRequest()
-    env = apache.build_cgi_env(req)
+    env = cgi_emulation.build_cgi_env(req)
     assert req.cgi_vars_added
     assert env["GATEWAY_INTERFACE"] == "Python-CGI/1.1"
     assert env["SCRIPT_NAME"] == "/cgi/script.py"
@@ -48,13 +49,13 @@ def test_build_cgi_env():
 
 
 def test_build_cgi_env_without_path_info():
-    env = apache.build_cgi_env(CGIRequest(path_info=""))
+    env = cgi_emulation.build_cgi_env(CGIRequest(path_info=""))
     assert env["SCRIPT_NAME"] == "/cgi/script.py"
 
 
 def test_stdout_applies_headers_then_writes_body():
     req = CGIRequest()
-    out = apache.CGIStdout(req)
+    out = cgi_emulation.CGIStdout(req)
     out.write("Status: 404 Not Found\r\nContent-Type: text/plain\r\n")
     out.write("X-One: 1\r\nX-One: 2\r\n")
     assert req.written == []
@@ -69,7 +70,7 @@ def test_stdout_applies_headers_then_writes_body():
 
 def test_stdout_lf_separator_and_print():
     req = CGIRequest()
-    out = apache.CGIStdout(req)
+    out = cgi_emulation.CGIStdout(req)
     print("Content-Type: text/html", file=out)
     print(file=out)
     print("hi", file=out)
@@ -80,17 +81,17 @@ def test_stdout_lf_separator_and_print():
 def test_stdin_reads_body_in_blocks():
     body = b"line1\nline2\n" + b"x" * 70000
     req = CGIRequest(body)
-    stdin = apache.CGIStdin(req)
+    stdin = cgi_emulation.CGIStdin(req)
     assert stdin.readline() == b"line1\n"
     assert stdin.read(3) == b"lin"
     assert stdin.readlines()[0] == b"e2\n"
     req = CGIRequest(body)
-    assert apache.CGIStdin(req).buffer.read() == body
+    assert cgi_emulation.CGIStdin(req).buffer.read() == body
     assert set(req.read_sizes) == {65536}
 
 
 def test_null_io():
-    null = apache.NullIO()
+    null = cgi_emulation.NullIO()
     assert null.read() == "" and null.readline() == ""
     assert null.readlines() == [] and null.tell() == 0
     assert not null.isatty()
@@ -105,14 +106,19 @@ def test_setup_and_restore(monkeypatch):
     monkeypatch.setattr(sys, "argv", ["x"])
     stdin, stdout = sys.stdin, sys.stdout
     req = CGIRequest()
-    saved = apache.setup_cgi(req)
+    saved = cgi_emulation.setup_cgi(req)
     try:
         assert os.environ["GATEWAY_INTERFACE"] == "Python-CGI/1.1"
         assert os.environ["KEEP"] == "1"
-        assert isinstance(sys.stdout, apache.CGIStdout)
-        assert isinstance(sys.stdin, apache.CGIStdin)
+        assert isinstance(sys.stdout, cgi_emulation.CGIStdout)
+        assert isinstance(sys.stdin, cgi_emulation.CGIStdin)
         assert sys.argv == []
     finally:
-        apache.restore_nocgi(*saved)
+        cgi_emulation.restore_nocgi(*saved)
     assert os.environ == {"KEEP": "1"}
     assert sys.stdin is stdin and sys.stdout is stdout
+
+
+def test_apache_reexports_the_cgi_emulation():
+    for name in cgi_emulation.__all__:
+        assert getattr(apache, name) is getattr(cgi_emulation, name)

@@ -1,4 +1,5 @@
-"""apache.import_module / module_mtime: first import, auto-reload, path."""
+"""mod_python.importer: import_module / module_mtime: first import,
+auto-reload, path."""
 
 import importlib
 import py_compile
@@ -9,7 +10,7 @@ import time
 
 import pytest
 
-from mod_python import apache
+from mod_python import apache, importer
 
 _names = itertools.count()
 
@@ -32,23 +33,23 @@ def expire_check(module):
 def test_first_import_sets_mtime_and_returns_same_object(moddir, fake_apache):
     name = unique()
     write(moddir / (name + ".py"), "X = 1\n")
-    module = apache.import_module(name)
+    module = importer.import_module(name)
     assert module.X == 1
     assert module.__mtime__ == os.stat(module.__file__).st_mtime
-    assert apache.import_module(name) is module
+    assert importer.import_module(name) is module
     assert fake_apache.logged == []
 
 
 def test_stdlib_module_is_returned_unchanged():
-    assert apache.import_module("os") is os
-    assert apache.import_module("os") is os
-    assert apache.import_module("sys") is sys
+    assert importer.import_module("os") is os
+    assert importer.import_module("os") is os
+    assert importer.import_module("sys") is sys
 
 
 def test_log_flag_logs_notice(moddir, fake_apache):
     name = unique()
     write(moddir / (name + ".py"), "X = 1\n")
-    apache.import_module(name, log=1)
+    importer.import_module(name, log=1)
     assert fake_apache.logged == [
         ("mod_python: (Re)importing module '%s'" % name, apache.APLOG_NOTICE,
          None)]
@@ -58,10 +59,10 @@ def test_changed_file_is_reexecuted_in_place(moddir, fake_apache):
     name = unique()
     path = moddir / (name + ".py")
     write(path, "X = 1\nY = 'kept'\n", mtime=time.time() - 100)
-    module = apache.import_module(name)
+    module = importer.import_module(name)
     write(path, "X = 2\n", mtime=time.time() - 50)
     expire_check(module)
-    again = apache.import_module(name, log=1)
+    again = importer.import_module(name, log=1)
     assert again is module
     assert module.X == 2
     assert module.Y == "kept"  # reload semantics: namespace re-populated
@@ -77,10 +78,10 @@ def test_change_within_the_same_second_is_seen(moddir):
     base = int(time.time()) - 100
     write(path, "X = 1\n", mtime=base + 0.1)
     py_compile.compile(str(path), doraise=True)
-    module = apache.import_module(name)
+    module = importer.import_module(name)
     write(path, "X = 2\n", mtime=base + 0.6)
     expire_check(module)
-    assert apache.import_module(name).X == 2
+    assert importer.import_module(name).X == 2
 
 
 def test_stale_pyc_is_not_used_on_first_import(moddir):
@@ -91,43 +92,43 @@ def test_stale_pyc_is_not_used_on_first_import(moddir):
     cached = py_compile.compile(str(path), doraise=True)  # records base
     os.utime(cached, (base + 0.2, base + 0.2))
     write(path, "X = 2\n", mtime=base + 0.5)
-    assert apache.import_module(name).X == 2
+    assert importer.import_module(name).X == 2
 
 
 def test_unchanged_file_is_not_reexecuted(moddir):
     name = unique()
     write(moddir / (name + ".py"), "import sys\nRUNS = [1]\n")
-    module = apache.import_module(name)
+    module = importer.import_module(name)
     runs = module.RUNS
     expire_check(module)
-    assert apache.import_module(name).RUNS is runs
+    assert importer.import_module(name).RUNS is runs
 
 
 def test_check_happens_at_most_once_per_second(moddir, monkeypatch):
     name = unique()
     path = moddir / (name + ".py")
     write(path, "X = 1\n", mtime=time.time() - 100)
-    module = apache.import_module(name)
+    module = importer.import_module(name)
     write(path, "X = 2\n", mtime=time.time() - 50)
 
     def no_stat(*args, **kwargs):
         raise AssertionError("hot path must not stat")
 
-    monkeypatch.setattr(apache.os, "stat", no_stat)
-    assert apache.import_module(name).X == 1
+    monkeypatch.setattr(importer.os, "stat", no_stat)
+    assert importer.import_module(name).X == 1
     monkeypatch.undo()
     expire_check(module)
-    assert apache.import_module(name).X == 2
+    assert importer.import_module(name).X == 2
 
 
 def test_autoreload_off_never_reloads(moddir):
     name = unique()
     path = moddir / (name + ".py")
     write(path, "X = 1\n", mtime=time.time() - 100)
-    module = apache.import_module(name)
+    module = importer.import_module(name)
     write(path, "X = 2\n", mtime=time.time() - 50)
     expire_check(module)
-    assert apache.import_module(name, autoreload=0).X == 1
+    assert importer.import_module(name, autoreload=0).X == 1
 
 
 def test_plainly_imported_module_is_adopted_not_rerun(moddir):
@@ -135,7 +136,7 @@ def test_plainly_imported_module_is_adopted_not_rerun(moddir):
     write(moddir / (name + ".py"), "RUNS = []\nRUNS.append(1)\n")
     module = importlib.import_module(name)
     runs = module.RUNS
-    assert apache.import_module(name) is module
+    assert importer.import_module(name) is module
     assert module.RUNS is runs and runs == [1]
     assert module.__mtime__ > 0
 
@@ -144,28 +145,28 @@ def test_failed_reload_is_reported_and_retried(moddir):
     name = unique()
     path = moddir / (name + ".py")
     write(path, "X = 1\n", mtime=time.time() - 100)
-    module = apache.import_module(name)
+    module = importer.import_module(name)
     write(path, "X = 2\nraise RuntimeError('broken')\n",
           mtime=time.time() - 50)
     expire_check(module)
     with pytest.raises(RuntimeError):
-        apache.import_module(name)
+        importer.import_module(name)
     write(path, "X = 3\n", mtime=time.time() - 40)
     expire_check(module)
-    assert apache.import_module(name).X == 3
+    assert importer.import_module(name).X == 3
 
 
 def test_missing_module_raises(moddir):
     with pytest.raises(ModuleNotFoundError):
-        apache.import_module(unique("missing"))
+        importer.import_module(unique("missing"))
 
 
 def test_module_created_after_a_failed_import(moddir):
     name = unique()
     with pytest.raises(ModuleNotFoundError):
-        apache.import_module(name)
+        importer.import_module(name)
     write(moddir / (name + ".py"), "X = 'late'\n")
-    assert apache.import_module(name).X == "late"
+    assert importer.import_module(name).X == "late"
 
 
 def test_missing_dependency_is_not_masked(moddir):
@@ -173,7 +174,7 @@ def test_missing_dependency_is_not_masked(moddir):
     dep = unique("nodep")
     write(moddir / (name + ".py"), "import %s\n" % dep)
     with pytest.raises(ModuleNotFoundError) as info:
-        apache.import_module(name)
+        importer.import_module(name)
     assert info.value.name == dep
 
 
@@ -182,7 +183,7 @@ def test_package_submodule(moddir):
     (moddir / pkg).mkdir()
     write(moddir / pkg / "__init__.py", "")
     write(moddir / pkg / "sub.py", "X = 'sub'\n")
-    module = apache.import_module(pkg + ".sub")
+    module = importer.import_module(pkg + ".sub")
     assert module.X == "sub"
     assert sys.modules[pkg].sub is module
 
@@ -193,10 +194,10 @@ def test_path_restricts_search_and_reimports_other_file(tmp_path, moddir):
     for d, value in ((dir_a, "a"), (dir_b, "b")):
         d.mkdir()
         write(d / (name + ".py"), "WHERE = %r\n" % value)
-    first = apache.import_module(name, path=[str(dir_a)])
+    first = importer.import_module(name, path=[str(dir_a)])
     assert first.WHERE == "a"
-    assert apache.import_module(name, path=[str(dir_a)]) is first
-    second = apache.import_module(name, path=[str(dir_b)])
+    assert importer.import_module(name, path=[str(dir_a)]) is first
+    second = importer.import_module(name, path=[str(dir_b)])
     assert second.WHERE == "b"
     assert second.__file__.startswith(str(dir_b))
     assert sys.modules[name] is second
@@ -208,7 +209,7 @@ def test_path_is_the_only_place_searched(tmp_path, moddir):
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(ModuleNotFoundError):
-        apache.import_module(name, path=[str(empty)])
+        importer.import_module(name, path=[str(empty)])
 
 
 def test_path_with_package(tmp_path, moddir):
@@ -217,7 +218,7 @@ def test_path_with_package(tmp_path, moddir):
     (root / pkg).mkdir(parents=True)
     write(root / pkg / "__init__.py", "")
     write(root / pkg / "page.py", "X = 'page'\n")
-    module = apache.import_module(pkg + ".page", path=[str(root)], log=1)
+    module = importer.import_module(pkg + ".page", path=[str(root)], log=1)
     assert module.X == "page"
     assert sys.modules[pkg + ".page"] is module
     assert sys.modules[pkg].page is module
@@ -226,7 +227,7 @@ def test_path_with_package(tmp_path, moddir):
 def test_path_log_message(tmp_path, moddir, fake_apache):
     name = unique()
     write(moddir / (name + ".py"), "X = 1\n")
-    apache.import_module(name, log=1, path=[str(moddir)])
+    importer.import_module(name, log=1, path=[str(moddir)])
     assert fake_apache.logged[0][0] == (
         "mod_python: (Re)importing module '%s' with path set to '%s'"
         % (name, [str(moddir)]))
@@ -235,11 +236,11 @@ def test_path_log_message(tmp_path, moddir, fake_apache):
 def test_failed_reimport_keeps_old_module(tmp_path, moddir):
     name = unique()
     write(moddir / (name + ".py"), "X = 1\n")
-    old = apache.import_module(name)
+    old = importer.import_module(name)
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(ModuleNotFoundError):
-        apache.import_module(name, path=[str(empty)])
+        importer.import_module(name, path=[str(empty)])
     assert sys.modules[name] is old
 
 
@@ -247,14 +248,19 @@ def test_module_mtime(moddir):
     name = unique()
     path = moddir / (name + ".py")
     write(path, "X = 1\n", mtime=1000000000.5)
-    module = apache.import_module(name)
+    module = importer.import_module(name)
     before = time.time()
-    assert apache.module_mtime(module) == 1000000000.5
+    assert importer.module_mtime(module) == 1000000000.5
     assert module.__mtime_check__ >= before
 
 
 def test_module_mtime_unknown_is_zero():
     import types
     module = types.ModuleType("nofile")
-    assert apache.module_mtime(module) == 0
+    assert importer.module_mtime(module) == 0
     assert hasattr(module, "__mtime_check__")
+
+
+def test_apache_reexports_the_importer():
+    assert apache.import_module is importer.import_module
+    assert apache.module_mtime is importer.module_mtime

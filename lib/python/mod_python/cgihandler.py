@@ -16,7 +16,7 @@ import sysconfig
 import threading
 import types
 
-from mod_python import apache
+from mod_python import apache, cgi_emulation
 
 # os.environ writes through to the C environment, shared by every thread of
 # the process and inherited by children; a plain dict keeps the emulated CGI
@@ -61,7 +61,7 @@ def _run_in_cgi_context(req, path):
     directory = os.path.dirname(os.path.abspath(path))
     old_cwd = _getcwd()
     modules_before = set(sys.modules)
-    saved = apache.setup_cgi(req)
+    saved = cgi_emulation.setup_cgi(req)
     cgi_stdout = sys.stdout
     try:
         os.chdir(directory)
@@ -72,7 +72,7 @@ def _run_in_cgi_context(req, path):
             sys.path.remove(directory)
         cgi_stdout.finish()
     finally:
-        apache.restore_nocgi(*saved)
+        cgi_emulation.restore_nocgi(*saved)
         if old_cwd is not None:
             os.chdir(old_cwd)
         _forget_modules(modules_before)
