@@ -815,3 +815,80 @@ def test_nested_auth_that_cannot_be_read_fails_closed(site):
         r = site.get("/k_auth_forms.py/" + name, headers=auth)
         assert r.status == 500 and "leaked" not in r.text, name
         site.wait_log(why, since=mark)
+
+
+# ---------------------------------------------------------------------------
+# Strict mode: only what a page defines is published
+
+STRICT_PAGE = """
+    from glob import glob
+    from subprocess import check_output
+    from os.path import join as joined
+    import functools
+    from mod_python import util
+
+    def _wrapped(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kw):
+            return func(*args, **kw)
+        return wrapper
+
+    def index(req):
+        return "own index"
+
+    @_wrapped
+    def decorated(req):
+        return "own decorated"
+
+    also_glob = glob             # assigned in the page, still glob's function
+
+    class Greeter:
+        def __call__(self, req):
+            return "own instance"
+
+    greeter = Greeter()
+    text = "own text"
+    if True:
+        in_block = "own block"
+"""
+page("k_strict/page.py", STRICT_PAGE)
+page("k_lax/page.py", STRICT_PAGE)
+SITE.config("""
+    <Directory @DOCROOT@/k_strict>
+        PythonOption mod_python.publisher.strict On
+    </Directory>
+    <Directory @DOCROOT@/k_lax>
+        PythonOption mod_python.publisher.strict Off
+    </Directory>
+""")
+
+
+def test_strict_mode_publishes_only_what_the_page_defines(site):
+    for name, text in (("index", "own index"), ("decorated", "own decorated"),
+                       ("greeter", "own instance"), ("text", "own text"),
+                       ("in_block", "own block")):
+        r = site.get("/k_strict/page.py/" + name)
+        assert (r.status, r.text) == (200, text), name
+    assert site.get("/k_strict/page.py").text == "own index"
+    mark = site.log_mark()
+    for name in ("glob", "check_output", "joined", "also_glob"):
+        r = site.get("/k_strict/page.py/%s?pathname=/etc/*&args=id" % name)
+        assert r.status == 404 and "/etc/" not in r.text, name
+    site.wait_log("check_output is not defined in %s/k_strict/page.py"
+                  % site.docroot, since=mark)
+
+
+def test_without_strict_mode_imported_callables_are_published(site):
+    # as in 3.5; PythonDebug On names each one, once per page version
+    mark = site.log_mark()
+    with closing(site.conn()) as conn:   # one child: one page load
+        r = conn.get("/k_lax/page.py/glob?pathname=/etc/host*")
+        assert r.status == 200 and "/etc/hosts" in r.text
+        for name in ("also_glob", "check_output", "glob", "joined"):
+            site.wait_log("k_lax/page.py publishes %s, which it imports" % name,
+                          since=mark)
+        log = site.error_log(since=mark)
+        for own in ("index", "decorated", "greeter", "Greeter", "util"):
+            assert "publishes %s," % own not in log
+        assert conn.get("/k_lax/page.py/index").text == "own index"
+    assert site.error_log(since=mark).count("publishes glob,") == 1

@@ -297,6 +297,45 @@ def test_dbm_cache(site):
     assert site.get("/dbm/cached.psp").text == "cached 42"
 
 
+page("dbm_planted/cached.psp", "cached <%= 6 * 7 %>")
+page("dbm_shared_dir/cached.psp", "cached <%= 6 * 7 %>")
+SITE.config("""
+    <Directory @DOCROOT@/dbm_planted>
+        PythonOption mod_python.psp.cache_database_filename @ROOT@/tmp/psp_planted
+    </Directory>
+    <Directory @DOCROOT@/dbm_shared_dir>
+        PythonOption mod_python.psp.cache_database_filename @ROOT@/shared/psp_cache
+    </Directory>
+""")
+
+
+def test_dbm_cache_of_another_user_is_refused(site):
+    # planted by another local user (root here) before the first request:
+    # its marshalled code would run in Apache
+    planted = site.path("@ROOT@/tmp/psp_planted")
+    with open(planted, "wb") as f:
+        f.write(b"not ours")
+    mark = site.log_mark()
+    assert site.get("/dbm_planted/cached.psp").status == 500
+    site.wait_log("mod_python.psp: %s is not a file owned by uid" % planted,
+                  since=mark)
+    os.unlink(planted)
+    assert site.get("/dbm_planted/cached.psp").text == "cached 42"
+
+
+def test_dbm_cache_in_a_directory_others_can_write_is_refused(site):
+    shared = site.path("@ROOT@/shared")
+    os.makedirs(shared, exist_ok=True)
+    os.chmod(shared, 0o777)
+    mark = site.log_mark()
+    assert site.get("/dbm_shared_dir/cached.psp").status == 500
+    site.wait_log("the directory %s of PSP cache database" % shared, since=mark)
+    assert "lets another user replace it" in site.error_log(since=mark)
+    assert not [n for n in os.listdir(shared) if n.startswith("psp_cache")]
+    os.chmod(shared, 0o1777)     # sticky, like /tmp: fine
+    assert site.get("/dbm_shared_dir/cached.psp").text == "cached 42"
+
+
 @pytest.fixture(scope="module")
 def site(module_mpm):
     with SITE.serve(mpm=module_mpm) as srv:

@@ -424,7 +424,7 @@ def test_nested_auth_not_run_without_a_request_to_it(pages):
     req = FakeRequest(d + "/n.py", "/list_access")
     status_of(req)
     path = d + "/n.py"
-    module = publisher._pages[publisher._Lookup(path, os.stat(path), req, True, False)]
+    module = publisher._pages[publisher._Lookup(path, os.stat(path), req, True, False, False)]
     assert module.CALLS == []
 
 

@@ -24,7 +24,7 @@ import tempfile
 import threading
 import types
 
-from mod_python import apache, options, pspparser, util
+from mod_python import apache, options, privatefiles, pspparser, util
 
 __all__ = ["PSP", "PSPInterface", "handler", "parse", "parsestring"]
 
@@ -266,14 +266,28 @@ def _dbm_access(req, dbm_file, action):
     try:
         apache._global_lock(req.server, None, 0)
         try:
+            _check_dbm_files(req, dbm_file)
             with dbm.open(dbm_file, "c", 0o640) as db:
                 return action(db)
         finally:
             apache._global_unlock(req.server, None, 0)
+    except apache.SERVER_RETURN:
+        raise
     except Exception as exc:
         req.log_error("mod_python.psp: cache database %s: %s"
                       % (dbm_file, exc), apache.APLOG_WARNING)
         return None
+
+
+def _check_dbm_files(req, dbm_file):
+    """Refuse the request rather than load code from a cache another local
+    user could have written or could replace."""
+    try:
+        privatefiles.check_private_files(privatefiles.dbm_files(dbm_file),
+                                         "PSP cache database")
+    except privatefiles.UnsafePath as exc:
+        req.log_error("mod_python.psp: %s" % exc, apache.APLOG_ERR)
+        raise apache.SERVER_RETURN(apache.HTTP_INTERNAL_SERVER_ERROR)
 
 
 def _dbm_get(req, dbm_file, path, st):
@@ -333,22 +347,25 @@ class PSP:
         """Run the page with the page variables (req, psp, form, session,
         the constructor's vars, then `vars`)."""
         req = self.req
+        wanted = self.page.names.difference(self.vars, vars)
+        # The body first: a slow client must not hold the session lock
+        # (and with it every session sharing its mutex) while it uploads.
+        form = util.request_form(req) if "form" in wanted else None
         made = None
-        if ("session" in self.page.names and getattr(req, "session", None) is None
-                and "session" not in self.vars and "session" not in vars):
+        if "session" in wanted and getattr(req, "session", None) is None:
             from mod_python import Session
             req.session = made = Session.Session(req)
         try:
-            self._execute(vars, flush)
+            self._execute(vars, flush, form)
         finally:
             if made is not None:
                 made.unlock()
                 if getattr(req, "session", None) is made:
                     _forget_session(req)
 
-    def _execute(self, vars, flush):
+    def _execute(self, vars, flush, form):
         interface = PSPInterface(self.req, self.filename or self.req.filename)
-        scope = self._scope(vars, interface)
+        scope = self._scope(vars, interface, form)
         try:
             exec(self.page.code, scope)
             if flush:
@@ -365,13 +382,11 @@ class PSP:
                 raise
             error_page.run({"exception": sys.exc_info()}, flush)
 
-    def _scope(self, vars, interface):
-        req, names = self.req, self.page.names
+    def _scope(self, vars, interface, form):
+        req = self.req
         scope = dict(_COMPAT_GLOBALS)
         scope.update(req=req, __file__=req.filename, psp=interface,
-                     session=getattr(req, "session", None), form=None)
-        if "form" in names and "form" not in self.vars and "form" not in vars:
-            scope["form"] = util.request_form(req)
+                     session=getattr(req, "session", None), form=form)
         scope.update(self.vars)
         scope.update(vars)
         return scope
