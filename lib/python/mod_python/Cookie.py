@@ -49,7 +49,7 @@ _ALLOWED = frozenset(_ORDER + ("name", "value", "__data__"))
 
 
 class CookieError(Exception):
-    pass
+    """A cookie header or value that cannot be parsed or signed."""
 
 
 def _expires_string(seconds):
@@ -94,6 +94,8 @@ class Cookie:
 
     @property
     def expires(self):
+        """The Expires attribute as an HTTP date string; set it to a date
+        string or to seconds since the epoch (a number)."""
         try:
             return self.__dict__["expires"]
         except KeyError:

@@ -45,9 +45,11 @@ class Entry:
         self._value = NOT_INITIALIZED
 
     def get_value(self):
+        """The value, or NOT_INITIALIZED before the first build."""
         return self._value
 
     def set_value(self, value):
+        """Keep `value` as this entry's value."""
         self._value = value
 
 
@@ -55,6 +57,7 @@ class WeakEntry(Entry):
     """An entry that holds its value by weak reference."""
 
     def get_value(self):
+        """The value while someone else holds it, else NOT_INITIALIZED."""
         ref = self._value
         if ref is NOT_INITIALIZED:
             return ref
@@ -62,6 +65,7 @@ class WeakEntry(Entry):
         return NOT_INITIALIZED if value is None else value
 
     def set_value(self, value):
+        """Keep a weak reference to `value`."""
         self._value = weakref.ref(value)
 
 
@@ -80,6 +84,7 @@ class Cache:
     # ---- hooks
 
     def key(self, name):
+        """The cache key for a looked-up name (the name itself by default)."""
         return name
 
     def check(self, key, name, entry):
@@ -88,6 +93,8 @@ class Cache:
         return None
 
     def build(self, key, name, opened, entry):
+        """Make the value for `name` (`opened` is what check() returned);
+        the base class has nothing to build and raises KeyError."""
         raise KeyError(name)
 
     def commit(self):
@@ -138,6 +145,7 @@ class Cache:
             return len(self._entries)
 
     def clear(self):
+        """Forget every entry."""
         with self._lock:
             self._entries.clear()
 
@@ -193,6 +201,8 @@ class FileCache(Cache):
         return os.stat(key)
 
     def check(self, key, name, entry):
+        """None while the file's modification time and size are those of
+        the cached value; else the file, opened for build()."""
         stamp = _stamp(self.stat(key, name))
         if (entry.get_value() is not NOT_INITIALIZED
                 and getattr(entry, "stamp", None) == stamp):
@@ -200,6 +210,7 @@ class FileCache(Cache):
         return open(key, self.mode)
 
     def build(self, key, name, opened, entry):
+        """The file's contents, stamped with what was actually read."""
         with opened:
             # fstat of what was opened: a file changed since check() is
             # described by the stamp of what is actually read
@@ -216,9 +227,11 @@ class SourceLoader:
         self.source = source
 
     def get_filename(self, fullname=None):
+        """The path the module was made from."""
         return self.path
 
     def get_source(self, fullname=None):
+        """The text the module ran, as str."""
         if isinstance(self.source, bytes):
             self.source = decode_source(self.source)
         return self.source
@@ -248,6 +261,7 @@ class ModuleCache(FileCache):
         super().__init__(max_size, "rb")
 
     def build(self, key, name, opened, entry):
+        """A fresh module executed from the file's source."""
         return new_module(key, super().build(key, name, opened, entry))
 
 
@@ -298,6 +312,8 @@ class HTTPCache(Cache):
     def check(self, key, name, entry):
         # imported here: urllib brings in ssl and http.client, an import
         # cost every interpreter using the publisher would pay otherwise
+        """None while the cached entity is fresh; else the response to a
+        (conditional) GET, for build().  A 304 freshens the entry."""
         import urllib.error
         import urllib.request
         cached = entry.get_value() is not NOT_INITIALIZED
@@ -324,6 +340,8 @@ class HTTPCache(Cache):
         return headers
 
     def build(self, key, name, opened, entry):
+        """The HTTPEntity of the response, with its freshness and validators
+        kept on the entry."""
         with opened:
             body = opened.read()
             headers = opened.headers
@@ -338,6 +356,7 @@ class HttpModuleCache(HTTPCache):
     Runs whatever the URL serves: use only with trusted sources."""
 
     def build(self, key, name, opened, entry):
+        """A fresh module executed from the source the URL serves."""
         entity = super().build(key, name, opened, entry)
         return new_module(key, entity.entity)
 
@@ -354,5 +373,6 @@ class FunctionCache(Cache):
         return self[(args, tuple(sorted(kw.items())))]
 
     def build(self, key, name, opened, entry):
+        """The function's result for the arguments the key holds."""
         args, kw = key
         return self.function(*args, **dict(kw))

@@ -35,37 +35,48 @@ class NullIO:
     of the CGI streams, which override what they support."""
 
     def tell(self):
+        """Always 0: nothing is held."""
         return 0
 
     def read(self, n=-1):
+        """Nothing to read: ''."""
         return ""
 
     def readline(self, n=-1):
+        """Nothing to read: ''."""
         return ""
 
     def readlines(self, hint=-1):
+        """Nothing to read: []."""
         return []
 
     def write(self, s):
+        """Discard `s`."""
         pass
 
     def writelines(self, lines):
+        """write() each of `lines`."""
         for line in lines:
             self.write(line)
 
     def isatty(self):
+        """Never a terminal."""
         return False
 
     def flush(self):
+        """Nothing to flush."""
         pass
 
     def close(self):
+        """Nothing to close."""
         pass
 
     def detach(self):
+        """The stream itself (there is no underlying buffer to give away)."""
         return self
 
     def seek(self, pos, whence=0):
+        """Ignored: the stream has no position."""
         pass
 
 

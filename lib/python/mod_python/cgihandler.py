@@ -39,6 +39,8 @@ _KEEP_DIRS = tuple(os.path.join(os.path.realpath(d), "") for d in {
 
 
 def handler(req):
+    """Run the CGI script req.filename (or SCRIPT_FILENAME) in this
+    interpreter, with CGI's environment, stdin and stdout."""
     path = req.subprocess_env.get("SCRIPT_FILENAME") or req.filename
     if not path or not os.path.isfile(path):
         return apache.HTTP_NOT_FOUND

@@ -102,6 +102,8 @@ def problem(user_name, python, fix=FIX):
 
 
 def main(argv):
+    """Command line: childaccess.py USER PYTHON prints what keeps USER
+    from using PYTHON and exits 1; nothing and 0 when it can; 2 on misuse."""
     if len(argv) != 3:
         print("usage: childaccess.py USER PYTHON", file=sys.stderr)
         return 2

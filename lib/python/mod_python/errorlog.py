@@ -85,6 +85,7 @@ class ErrorCopier:
         self.current = {}           # source -> (prefix, trimmer)
 
     def feed(self, line):
+        """The terminal lines for one error-log line (often none)."""
         found = python_error(line.rstrip("\n"))
         if not found:
             return []
@@ -117,11 +118,14 @@ class LogFollower(threading.Thread):
             self.offset = 0
 
     def run(self):
+        """Copy new lines every `interval` seconds until stopped, then once
+        more."""
         while not self.stopping.wait(self.interval):
             self.copy_new_lines()
         self.copy_new_lines()
 
     def copy_new_lines(self):
+        """Copy the complete lines appended since the last call."""
         try:
             with open(self.path, "rb") as f:
                 f.seek(self.offset)
@@ -135,5 +139,6 @@ class LogFollower(threading.Thread):
                 self.write(out)
 
     def stop(self):
+        """Copy what is left and end the thread (waiting up to 5 s)."""
         self.stopping.set()
         self.join(5)

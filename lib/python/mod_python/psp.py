@@ -47,6 +47,8 @@ def parsestring(string):
 
 
 def handler(req):
+    """Run the page req.filename (PythonHandler mod_python.psp); with
+    PythonDebug On, page.psp_ shows page.psp's source beside its code."""
     req.content_type = "text/html"
     filename = req.filename
     if not filename:

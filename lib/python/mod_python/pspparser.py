@@ -441,6 +441,7 @@ def generate(src, filename="<string>", include_dir=None):
 
 
 def parse_bytes(data, filename="<string>", include_dir=None):
+    """generate() for a page given as bytes, decoded as pages are."""
     return generate(decode(data), filename, include_dir)
 
 

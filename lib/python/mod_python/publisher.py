@@ -23,6 +23,8 @@ STRICT_OPTION = "mod_python.publisher.strict"
 
 
 def handler(req):
+    """Publish the object the URL names in the page file it maps to
+    (PythonHandler mod_python.publisher)."""
     req.allow_methods(list(_METHODS))
     if req.method not in _METHODS:
         raise apache.SERVER_RETURN(apache.HTTP_METHOD_NOT_ALLOWED)

@@ -21,6 +21,8 @@ LOG_LINES = 100
 
 
 def handler(req):
+    """A page about this request, interpreter and server (or the end of
+    the error log, with ?view_log=1)."""
     if util.request_form(req).getfirst("view_log"):
         return _show_error_log(req)
     req.add_common_vars()

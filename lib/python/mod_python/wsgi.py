@@ -18,6 +18,8 @@ BASE_URI_OPTION = "mod_python.wsgi.base_uri"
 
 
 def handler(req):
+    """Serve the WSGI application PythonOption mod_python.wsgi.application
+    names, for the requests under its base URI."""
     app = _find_application(req)
     if app is None:
         return apache.DECLINED
@@ -175,6 +177,8 @@ class Response:
         self.remaining = None   # bytes still allowed by Content-Length
 
     def start_response(self, status, headers, exc_info=None):
+        """PEP 3333's start_response: keep status and headers (sent with
+        the first data); with exc_info, replace them, or re-raise once sent."""
         if exc_info:
             try:
                 if self.headers_sent:
@@ -190,6 +194,8 @@ class Response:
         return self.write
 
     def write(self, data):
+        """Send body data (headers first), never more than a Content-Length
+        the application promised."""
         if self.status is None:
             raise RuntimeError("WSGI application wrote data before calling "
                                "start_response()")
@@ -206,6 +212,7 @@ class Response:
             self.req.write(data)
 
     def finish(self):
+        """After the application returned: send the headers if no data did."""
         if self.status is None:
             raise RuntimeError("WSGI application returned without calling "
                                "start_response()")
