@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from mod_python import Cookie, Session, apache
+from mod_python import Cookie, Session, apache, session_base
 
 from .test_session_support import (  # noqa: F401 (fixtures)
     SessionRequest, cookie_of, fnv1a, install_mutexes, memory, mutexes,
@@ -304,7 +304,7 @@ def test_malformed_record_is_no_session():
 def test_cleanup_chance(monkeypatch):
     calls = []
     monkeypatch.setattr(Session.MemorySession, "do_cleanup", lambda self: calls.append(1))
-    monkeypatch.setattr(Session.random, "randint", lambda a, b: 1)
+    monkeypatch.setattr(session_base.random, "randint", lambda a, b: 1)
     new_session()
     assert calls == [1]
 

@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from mod_python import Session, privatefiles
+from mod_python import Session, privatefiles, session_dbm, session_locks
+from mod_python import session_file as file_store
 
 from .conftest import FakeServerReturn
 
@@ -116,8 +117,8 @@ def test_dbm_path_options(tmp_path, options, expected):
 def test_dbm_default_path():
     req = SessionRequest()
     s = Session.DbmSession.__new__(Session.DbmSession)
-    assert Session._dbm_path(req, None) == os.path.join(Session.tempdir, "mp_sess.dbm")
-    assert Session._dbm_path(req, "/x/given") == "/x/given"
+    assert session_dbm._dbm_path(req, None) == os.path.join(Session.tempdir, "mp_sess.dbm")
+    assert session_dbm._dbm_path(req, "/x/given") == "/x/given"
     del s
 
 
@@ -145,9 +146,9 @@ def test_dbm_file_kind_found_once(tmp_path, monkeypatch):
     # more); the kind of the file is remembered instead
     req, s = saved(Session.DbmSession, tmp_path)
     reopen(Session.DbmSession, tmp_path, req)[0].end()
-    assert Session._dbm_kinds[s._dbmfile].__name__.startswith("dbm.")
+    assert session_dbm._dbm_kinds[s._dbmfile].__name__.startswith("dbm.")
     asked = []
-    monkeypatch.setattr(Session._dbm, "whichdb",
+    monkeypatch.setattr(session_dbm._dbm, "whichdb",
                         lambda path: asked.append(path) or None)
     req2, s2 = reopen(Session.DbmSession, tmp_path, req)
     s2.save()
@@ -463,12 +464,12 @@ def test_cleanup_skips_locked_sessions(tmp_path, sessions):
     s = Session.FileSession(req, timeout=100)
     req.end()
     holder = SessionRequest()
-    mutex = Session._GlobalMutex(holder, sessions["expired"])
+    mutex = session_locks.GlobalMutex(holder, sessions["expired"])
     mutex.acquire()              # a request is using the expired session
-    Session._FileSessionCleanup(s).run()
+    file_store._FileSessionCleanup(s).run()
     assert remaining(tmp_path, sessions) == {"fresh", "old_mtime", "expired"}
     mutex.release()
-    Session._FileSessionCleanup(s).run()
+    file_store._FileSessionCleanup(s).run()
     assert remaining(tmp_path, sessions) == {"fresh", "old_mtime"}
 
 
@@ -481,7 +482,7 @@ def test_cleanup_time_limit(tmp_path, sessions, monkeypatch):
 
     req = file_request(tmp_path, **{"mod_python.file_session.cleanup_time_limit": "1"})
     s = Session.FileSession(req, timeout=100)
-    monkeypatch.setattr(Session.time, "time", fake_time)
+    monkeypatch.setattr(file_store.time, "time", fake_time)
     s.cleanup()
     req.end()
     monkeypatch.undo()

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from mod_python import Session, apache
+from mod_python import Session, apache, session_base
 
 DEADLOCK = 10   # seconds a fake mutex waits before calling it a deadlock
 
@@ -152,7 +152,7 @@ def mutexes(monkeypatch):
 @pytest.fixture
 def no_random_cleanup(monkeypatch):
     """Make the 1/CLEANUP_CHANCE cleanup never happen."""
-    monkeypatch.setattr(Session.random, "randint", lambda a, b: b)
+    monkeypatch.setattr(session_base.random, "randint", lambda a, b: b)
 
 
 @pytest.fixture
