@@ -9,10 +9,11 @@ import pytest
 from mod_python import httpdconf
 from mod_python.httpdconf import (
     Comment, Container, ContainerTag, CustomLog, Directive, Directory,
-    DocumentRoot, ErrorLog, IfModule, Listen, LockFile, LogFormat,
-    Location, PythonDebug, PythonHandler, PythonInterpPerDirectory,
-    PythonOption, PythonPath, SetHandler, quote_if_space,
-    write_basic_config)
+    DirectoryMatch, DocumentRoot, ErrorLog, IfModule, Listen, LockFile,
+    LogFormat, Location, PythonDebug, PythonHandler,
+    PythonInterpPerDirectory, PythonOption, PythonPath, Require,
+    SetHandler, keep_backslashes, module_config, quote, quote_if_needed,
+    quote_if_space, write_basic_config)
 
 LIB = os.path.abspath(os.path.join(os.path.dirname(__file__),
                                    os.pardir, os.pardir, "lib", "python"))
@@ -116,6 +117,93 @@ def test_quote_if_space():
     # R-360
     assert quote_if_space("a b") == '"a b"'
     assert quote_if_space("ab") == "ab"
+
+
+def apache_word(text):
+    """The first argument Apache's ap_getword_conf reads from text, and
+    the rest: how a configuration line's arguments are split and
+    unquoted."""
+    text = text.lstrip()
+    quote_char = text[:1] if text[:1] in ('"', "'") else ""
+    i, word = len(quote_char), []
+    while i < len(text):
+        c = text[i]
+        if c == quote_char or (not quote_char and c.isspace()):
+            break
+        if c == "\\" and text[i + 1:i + 2] in ("\\", quote_char or "\\"):
+            i += 1
+            c = text[i]
+        word.append(c)
+        i += 1
+    return "".join(word), text[i + len(quote_char):]
+
+
+TRICKY = ["/srv/my app", '/srv/a"b', "/srv/a\\b", "/srv/end\\",
+          '/srv/\\"q', "/srv/a\\\\b", "it's", "", "tab\there",
+          "/srv/a\"b'c", '/srv/a"b\\', "/srv/a\"b\\'c"]
+
+
+@pytest.mark.parametrize("value", TRICKY)
+def test_quote_reads_back_unchanged(value):
+    assert apache_word(quote(value) + " next") == (value, " next")
+    assert apache_word(quote_if_needed(value) + " next") == (value, " next")
+
+
+def test_quote_escapes_only_what_it_must():
+    assert quote("/srv/www") == '"/srv/www"'
+    assert quote(r"^\.") == r'"^\."'
+    assert quote('/srv/a"b') == "'/srv/a\"b'"
+    assert quote("/srv/a\"b'c") == '"/srv/a\\"b\'c"'
+    assert quote_if_needed("/srv/www") == "/srv/www"
+    assert quote_if_needed("/srv/my app") == '"/srv/my app"'
+
+
+@pytest.mark.parametrize("value", ["/srv/a\nb", "/srv/a\rb"])
+def test_quote_refuses_line_breaks(value):
+    with pytest.raises(ValueError, match="line break"):
+        quote(value)
+
+
+def test_named_classes_take_flipslash():
+    assert str(DocumentRoot(r"C:\a", flipslash=0)) == "DocumentRoot C:\\a\n"
+    assert str(DirectoryMatch(r"^\.", Require("all denied"))) == (
+        '<DirectoryMatch ^\\.>\n  Require all denied\n</DirectoryMatch>\n')
+    assert str(Directory(r"C:\d", flipslash=0)).startswith(
+        "<Directory C:\\d>")
+
+
+def test_keep_backslashes_reaches_every_node_and_round_trips():
+    obj = keep_backslashes(Container(
+        DocumentRoot(quote("/srv/a\"b'c")),
+        Directory(quote("/srv/a\\"), SetHandler("mod_python"),
+                  Location("/x", Directive("X", "a\\b"))),
+        Container(PythonOption(r"k C:\v"))))
+    text = str(obj)
+    assert 'DocumentRoot "/srv/a\\"b\'c"\n' in text
+    assert '<Directory "/srv/a\\\\">\n' in text
+    assert "X a\\b\n" in text and "PythonOption k C:\\v\n" in text
+    again = eval(repr(obj), namespace())
+    assert str(again) == text and repr(again) == repr(obj)
+    assert "DocumentRoot('\"/srv/a\\\\\"b\\'c\"', flipslash=0)" in repr(obj)
+
+
+def test_module_config(monkeypatch):
+    installation = httpdconf.installation
+    monkeypatch.setattr(installation, "module_so", lambda: "/m/my mod.so")
+    monkeypatch.setattr(installation, "SITE_DIR", '/s/a"b')
+    monkeypatch.setattr(installation, "site_dirs_needed", lambda: True)
+    assert str(module_config()) == (
+        'LoadModule python_module "/m/my mod.so"\n'
+        "PythonOption mod_python.site_dirs '/s/a\"b'\n")
+    monkeypatch.setattr(installation, "site_dirs_needed", lambda: False)
+    assert str(module_config()) == 'LoadModule python_module "/m/my mod.so"\n'
+
+
+def test_installation_gives_facts_without_httpdconf():
+    code = ("import sys, mod_python.installation; "
+            "assert 'mod_python.httpdconf' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd="/",
+                   env=dict(os.environ, PYTHONPATH=LIB))
 
 
 def run_script(path):

@@ -10,13 +10,14 @@ import platform
 import subprocess
 import sys
 
+from mod_python import httpdconf
 from mod_python import version as mpversion
-from mod_python.installation import (SITE_DIR, command_output,
-                                     module_config_lines, module_so)
+from mod_python.installation import SITE_DIR, command_output, module_so
 PROG = "mod_python"
 
 
 def cmd_serve(args):
+    """`mod_python serve`: see mod_python.serve."""
     from mod_python import serve  # its own module: most of this tool
     return serve.cmd_serve(args)
 
@@ -44,6 +45,8 @@ def _python_version():
 # --------------------------------------------------------- simple commands
 
 def cmd_version(args):
+    """`mod_python version`: versions and paths of mod_python, its Python,
+    httpd and APR."""
     _parser("version").parse_args(args)
     print("mod_python: %s %s" % (mpversion.version, module_so()))
     print("python: %s %s" % (_python_version(), mpversion.PYTHON_BIN))
@@ -54,12 +57,15 @@ def cmd_version(args):
 
 
 def cmd_module_config(args):
+    """`mod_python module-config`: the directives that load this
+    mod_python."""
     _parser("module-config").parse_args(args)
-    print("\n".join(module_config_lines()))
+    sys.stdout.write(str(httpdconf.module_config()))
     return 0
 
 
 def cmd_create(args):
+    """`mod_python create DIR`: a server skeleton and its httpd_conf.py."""
     parser = _parser("create", "%(prog)s <directory> --pythonhandler=NAME "
                      "[--listen [ip:]port] [--pythonpath a:b] "
                      "[--pythonoption 'key value' ...]")
@@ -71,7 +77,6 @@ def cmd_create(args):
     directory = _positional(parser, rest, "<directory>")
     if not opts.pythonhandler:
         parser.error("Must specify a --pythonhandler")
-    from mod_python import httpdconf
     comments = []
     if opts.pythonhandler == "mod_python.wsgi":
         comments.append("PythonOption mod_python.wsgi.base_uri /mountpoint"
@@ -89,6 +94,8 @@ def cmd_create(args):
 
 
 def cmd_genconfig(args):
+    """`mod_python genconfig SRC`: run SRC with the embedded Python, which
+    prints the configuration."""
     parser = _parser("genconfig", "%(prog)s <src>")
     opts, rest = parser.parse_known_args(args)
     src = _positional(parser, rest, "<src>")
@@ -139,6 +146,7 @@ commands:
 
 
 def main(argv=None):
+    """Run the command named by argv[0]; the exit status."""
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] in ("-h", "--help"):
         print(USAGE, file=sys.stdout if argv else sys.stderr)

@@ -4,20 +4,52 @@ Every object renders as Apache configuration with ``str()`` and as the
 Python expression that rebuilds it with ``repr()``, so a configuration can
 be saved as a Python script (see ``write_basic_config``) and edited there.
 
+Facts about this installation (where the module is, whether the embedded
+Python needs the package's directory) come from ``mod_python.installation``;
+this module turns them into directives (``module_config``).
+
 Works outside httpd: it never imports ``mod_python.apache``.
 """
 
 import os
+import re
 import shutil
 import sys
 
 import mod_python
 import mod_python.version  # only_if expressions refer to it
+from mod_python import installation
 
 
 def quote_if_space(s):
     """Wrap s in double quotes if it contains a space."""
     return '"%s"' % s if " " in s else s
+
+
+def quote(s):
+    """s as one quoted Apache argument that Apache reads back as s: spaces,
+    quotes and backslashes included.  Double quotes, or single ones when s
+    holds a double quote but no single one (no escapes are needed then).
+    The backslashes it adds are escapes, so render it with flipslash off.
+    Raises ValueError for a line break, which no configuration line can
+    hold."""
+    if "\n" in s or "\r" in s:
+        raise ValueError("%r cannot be written in an Apache configuration: "
+                         "it contains a line break" % s)
+    mark = "'" if '"' in s and "'" not in s else '"'
+    # Inside quotes Apache reads \\ as a backslash and \<mark> as the mark;
+    # any other backslash stays as it is.
+    escaped = re.sub(r"\\(?=[\\%s]|\Z)" % mark, r"\\\\", s)
+    return mark + escaped.replace(mark, "\\" + mark) + mark
+
+
+_NEEDS_QUOTES = re.compile(r'[\s"\'\\]')
+
+
+def quote_if_needed(s):
+    """s itself when Apache reads it as one argument unchanged, else
+    quote(s)."""
+    return quote(s) if not s or _NEEDS_QUOTES.search(s) else s
 
 
 def _flip(val, flipslash):
@@ -55,9 +87,6 @@ class Directive(_Node):
                               _flip(self.val, self.flipslash))
 
     def _code(self, indent):
-        if type(self) is not Directive:
-            # Subclasses are named after their directive.
-            return "%s(%r)" % (type(self).__name__, self.val)
         extra = "" if self.flipslash else ", flipslash=0"
         return "Directive(%r, %r%s)" % (self.name, self.val, extra)
 
@@ -91,6 +120,8 @@ class Container(_Node):
             self.append(arg)
 
     def append(self, value):
+        """Add a Directive, Container, ContainerTag or Comment at the end;
+        anything else is a TypeError."""
         if not isinstance(value, _Node):
             raise TypeError("a Container holds Directive, Container, "
                             "ContainerTag or Comment objects, not %s"
@@ -139,50 +170,79 @@ class ContainerTag(Container):
             Container._render(self, indent + 2), pad, self.tag)
 
     def _code(self, indent):
-        body = self._children_code(indent)
-        end = " " * indent
-        if type(self) is not ContainerTag:
-            return "%s(%r,\n%s%s)" % (type(self).__name__, self.attr,
-                                      body, end)
         extra = "" if self.flipslash else ", flipslash=0"
         return "ContainerTag(%r, %r, [\n%s%s]%s)" % (
-            self.tag, self.attr, body, end, extra)
+            self.tag, self.attr, self._children_code(indent), " " * indent,
+            extra)
+
+
+def _flipslash_code(obj):
+    """The flipslash argument a named class needs to rebuild obj: none
+    when obj flips as the class does by default."""
+    if bool(obj.flipslash) == bool(type(obj)._flipslash):
+        return ""
+    return "flipslash=%d" % bool(obj.flipslash)
 
 
 class _NamedDirective(Directive):
-    """A directive named after its class; subclasses set _flipslash."""
+    """A directive named after its class; subclasses set _flipslash, the
+    default of the optional flipslash argument."""
 
     _flipslash = 1
 
-    def __init__(self, val):
-        Directive.__init__(self, type(self).__name__, val, self._flipslash)
+    def __init__(self, val, flipslash=None):
+        if flipslash is None:
+            flipslash = self._flipslash
+        Directive.__init__(self, type(self).__name__, val, flipslash)
+
+    def _code(self, indent):
+        extra = _flipslash_code(self)
+        return "%s(%r%s)" % (type(self).__name__, self.val,
+                             ", " + extra if extra else "")
 
 
 class _NamedTag(ContainerTag):
-    """A section named after its class: ``Cls(attr, *children)``."""
+    """A section named after its class: ``Cls(attr, *children)``;
+    subclasses set _flipslash like named directives."""
 
-    def __init__(self, attr, *args):
-        ContainerTag.__init__(self, type(self).__name__, attr, args)
+    _flipslash = 1
+
+    def __init__(self, attr, *args, flipslash=None):
+        if flipslash is None:
+            flipslash = self._flipslash
+        ContainerTag.__init__(self, type(self).__name__, attr, args,
+                              flipslash)
+
+    def _code(self, indent):
+        extra = _flipslash_code(self)
+        tail = "%s%s\n" % (" " * (indent + 4), extra) if extra else ""
+        return "%s(%r,\n%s%s%s)" % (type(self).__name__, self.attr,
+                                    self._children_code(indent), tail,
+                                    " " * indent)
 
 
 def _directive(name):
     """A Directive subclass whose directive name is its class name."""
-    return type(name, (_NamedDirective,), {})
+    return type(name, (_NamedDirective,), {
+        "__doc__": "The %s directive: ``%s(val)``." % (name, name)})
 
 
 def _tag(name):
     """A ContainerTag subclass: ``name(attr, *children)``."""
-    return type(name, (_NamedTag,), {})
+    return type(name, (_NamedTag,), {
+        "__doc__": "A <%s> section: ``%s(attr, *children)``." % (name, name)})
 
 
 AddHandler = _directive("AddHandler")
 AddOutputFilter = _directive("AddOutputFilter")
 AddType = _directive("AddType")
+AllowOverride = _directive("AllowOverride")
 AuthBasicAuthoritative = _directive("AuthBasicAuthoritative")
 AuthBasicProvider = _directive("AuthBasicProvider")
 AuthType = _directive("AuthType")
 AuthName = _directive("AuthName")
 CustomLog = _directive("CustomLog")
+DefaultRuntimeDir = _directive("DefaultRuntimeDir")
 DirectoryIndex = _directive("DirectoryIndex")
 DocumentRoot = _directive("DocumentRoot")
 ErrorLog = _directive("ErrorLog")
@@ -193,10 +253,12 @@ LoadModule = _directive("LoadModule")
 LogLevel = _directive("LogLevel")
 MaxConnectionsPerChild = _directive("MaxConnectionsPerChild")
 MaxClients = _directive("MaxClients")
+MaxRequestWorkers = _directive("MaxRequestWorkers")
 MaxRequestsPerChild = _directive("MaxRequestsPerChild")
 MaxSpareServers = _directive("MaxSpareServers")
 MaxSpareThreads = _directive("MaxSpareThreads")
 MaxThreadsPerChild = _directive("MaxThreadsPerChild")
+MinSpareServers = _directive("MinSpareServers")
 MinSpareThreads = _directive("MinSpareThreads")
 Mutex = _directive("Mutex")
 NameVirtualHost = _directive("NameVirtualHost")
@@ -219,11 +281,13 @@ PythonOption = _directive("PythonOption")
 Require = _directive("Require")
 SetHandler = _directive("SetHandler")
 ServerAdmin = _directive("ServerAdmin")
+ServerLimit = _directive("ServerLimit")
 ServerName = _directive("ServerName")
 ServerPath = _directive("ServerPath")
 ServerRoot = _directive("ServerRoot")
 StartServers = _directive("StartServers")
 StartThreads = _directive("StartThreads")
+ThreadLimit = _directive("ThreadLimit")
 ThreadsPerChild = _directive("ThreadsPerChild")
 Timeout = _directive("Timeout")
 TypesConfig = _directive("TypesConfig")
@@ -237,28 +301,63 @@ VirtualHost = _tag("VirtualHost")
 
 
 class LogFormat(_NamedDirective):
-    _flipslash = 0          # backslashes escape quotes in formats
+    """The LogFormat directive, whose backslashes are kept: they escape
+    quotes in formats."""
+    _flipslash = 0
 
 
 class PythonPath(_NamedDirective):
-    _flipslash = 0          # the value is Python code
+    """The PythonPath directive, whose backslashes are kept: the value is
+    Python code."""
+    _flipslash = 0
+
+
+class DirectoryMatch(_NamedTag):
+    """A <DirectoryMatch> section, whose backslashes are kept: the
+    attribute is a regular expression."""
+    _flipslash = 0
+
+
+class FilesMatch(_NamedTag):
+    """A <FilesMatch> section, whose backslashes are kept: the attribute
+    is a regular expression."""
+    _flipslash = 0
 
 
 class LockFile(_NamedDirective):
-    def __init__(self, val):
-        _NamedDirective.__init__(self, val)
+    """The LockFile directive (httpd 2.2), commented out on Windows."""
+
+    def __init__(self, val, flipslash=None):
+        _NamedDirective.__init__(self, val, flipslash)
         if sys.platform == "win32":
             self.name = "#LockFile"     # not supported there
 
 
 class PythonInterpPerDirectory(_NamedDirective):
-    def __init__(self, val="Off"):
-        _NamedDirective.__init__(self, val)
+    """The PythonInterpPerDirectory directive, Off unless given."""
+
+    def __init__(self, val="Off", flipslash=None):
+        _NamedDirective.__init__(self, val, flipslash)
 
 
 class PythonInterpPerDirective(_NamedDirective):
-    def __init__(self, val="Off"):
-        _NamedDirective.__init__(self, val)
+    """The PythonInterpPerDirective directive, Off unless given."""
+
+    def __init__(self, val="Off", flipslash=None):
+        _NamedDirective.__init__(self, val, flipslash)
+
+
+def keep_backslashes(node):
+    """Turn flipslash off in node and everything it holds; node.
+
+    For configurations of POSIX systems, where a backslash is a character
+    of a path or an escape quote() added, never a Windows separator."""
+    if isinstance(node, (Directive, ContainerTag)):
+        node.flipslash = 0
+    if isinstance(node, Container):
+        for child in node.args:
+            keep_backslashes(child)
+    return node
 
 
 # What the generated scripts get from "from mod_python.httpdconf import *".
@@ -266,6 +365,21 @@ __all__ = ["quote_if_space", "write_basic_config"] + [
     name for name, obj in list(globals().items())
     if isinstance(obj, type) and issubclass(obj, _Node)
     and not name.startswith("_")]
+
+
+# ---------------------------------------------------------------------------
+# This mod_python
+
+def module_config():
+    """The directives that load this mod_python into Apache (what
+    `mod_python module-config` prints): its own module, and the package's
+    directory when the embedded Python would not find the package."""
+    config = Container(LoadModule(
+        "python_module " + quote_if_needed(installation.module_so())))
+    if installation.site_dirs_needed():
+        config.append(PythonOption(
+            "mod_python.site_dirs " + quote(installation.SITE_DIR)))
+    return keep_backslashes(config)
 
 
 # ---------------------------------------------------------------------------
@@ -303,15 +417,9 @@ def _module_lines(libexecdir):
 
 
 def _python_lines(pythonhandler, pythonpath, pythonoptions, mp_comments):
-    from mod_python import installation
-    # what `mod_python module-config` prints: this build's module, and the
-    # package's directory when the embedded Python would not find it
-    known = {"LoadModule": LoadModule, "PythonOption": PythonOption}
-    lines = [known[name](value) for name, value in
-             (line.split(None, 1) for line in installation.module_config_lines())]
-    lines += [SetHandler("mod_python"),
-              Comment("PythonDebug On"),
-              PythonHandler(pythonhandler)]
+    lines = module_config().args + [SetHandler("mod_python"),
+                                    Comment("PythonDebug On"),
+                                    PythonHandler(pythonhandler)]
     if pythonpath:
         paths = "".join("%r," % path for path in pythonpath)
         lines.append(PythonPath('"sys.path+[%s]"' % paths))
@@ -349,8 +457,7 @@ def _basic_config(server_root, listen, conf, logs, htdocs, pythonhandler,
 
 
 def _run_as_lines():
-    from mod_python.installation import children_user
-    run_as = children_user()
+    run_as = installation.children_user()
     return [User(run_as.user), Group(run_as.group)] if run_as else []
 
 

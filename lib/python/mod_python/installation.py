@@ -1,6 +1,10 @@
-"""Where this mod_python is installed, and the lines that load it into
-Apache: the `mod_python module-config` command, `serve` and the
-configurations httpdconf writes all use these."""
+"""Facts about this mod_python and the Apache it was built for: where its
+module is and what that module says it is, where its package is and
+whether the embedded Python finds it, where Apache's own modules are, and
+who Apache's children run as.
+
+Facts only: mod_python.httpdconf turns them into directives.
+"""
 
 import collections
 import os
@@ -97,13 +101,20 @@ def site_dirs_needed():
     return os.path.realpath(SITE_DIR) not in _embedded_sys_path()
 
 
-def module_config_lines():
-    """The configuration lines that load this mod_python into Apache."""
-    from mod_python.httpdconf import quote_if_space
-    lines = ["LoadModule python_module %s" % quote_if_space(module_so())]
-    if site_dirs_needed():
-        lines.append('PythonOption mod_python.site_dirs "%s"' % SITE_DIR)
-    return lines
+def apache_module_dir():
+    """The directory of Apache's own modules (mod_mime.so...): Debian's
+    when there is one, else the one apxs named at build time (not
+    LIBEXECDIR, the package's own directory after a pip install)."""
+    debian = "/usr/lib/apache2/modules"
+    return debian if os.path.isdir(debian) else mpversion.APACHE_LIBEXECDIR
+
+
+def apache_builtin_modules():
+    """Names of the modules compiled into httpd ("mod_log_config",
+    "core"...), as `httpd -l` lists them; those have no .so to load."""
+    listed = (line.strip() for line in
+              command_output([mpversion.HTTPD, "-l"]).splitlines())
+    return {name[:-len(".c")] for name in listed if name.endswith(".c")}
 
 
 ChildrenUser = collections.namedtuple("ChildrenUser", "user group uid gid")
