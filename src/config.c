@@ -123,33 +123,28 @@ static int is_htaccess(const cmd_parms *cmd)
     return !(cmd->override & (ACCESS_CONF | RSRC_CONF));
 }
 
-/* The argument of a section directive ("<Directory "/x">" -> /x). */
-static char *section_argument(apr_pool_t *p, const ap_directive_t *section)
+/* The path or pattern of a section directive, read as Apache reads it
+ * (quotes removed, backslash escapes undone): "<Directory "/x">" -> /x.
+ * For "<Directory ~ re>" it is re, with *tilde set. */
+static char *section_argument(apr_pool_t *p, const ap_directive_t *section, int *tilde)
 {
-    char *arg = apr_pstrdup(p, section->args);
-    size_t n = strlen(arg);
-    if (n && arg[n - 1] == '>')
-        arg[--n] = '\0';
-    if (n >= 2 && (arg[0] == '"' || arg[0] == '\'') && arg[n - 1] == arg[0]) {
-        arg[n - 1] = '\0';
-        arg++;
-    }
-    return arg;
+    const char *end = ap_strrchr_c(section->args, '>');
+    const char *rest = end ? apr_pstrmemdup(p, section->args, end - section->args)
+                           : section->args;
+    char *word = ap_getword_conf(p, &rest);
+
+    *tilde = !strcmp(word, "~");
+    return *tilde ? ap_getword_conf(p, &rest) : word;
 }
 
 /* Fills h->directory (and the pattern fields) from a <Directory> section. */
 static const char *directory_from_section(cmd_parms *cmd, mp_handler *h,
                                           const ap_directive_t *section)
 {
-    char *arg = section_argument(cmd->pool, section);
-    int is_regex = !strcasecmp(section->directive, "<DirectoryMatch");
+    int tilde;
+    char *arg = section_argument(cmd->pool, section, &tilde);
+    int is_regex = tilde || !strcasecmp(section->directive, "<DirectoryMatch");
 
-    if (!is_regex && arg[0] == '~') {
-        is_regex = 1;
-        arg++;
-        while (apr_isspace(*arg))
-            arg++;
-    }
     if (is_regex) {
         h->directory = arg;
         h->dir_regex = ap_pregcomp(cmd->pool, arg, AP_REG_EXTENDED);
@@ -173,8 +168,9 @@ static const char *locate_handler(cmd_parms *cmd, mp_handler *h)
     for (d = cmd->directive ? cmd->directive->parent : NULL; d; d = d->parent) {
         const char *name = d->directive;
         if (!strcasecmp(name, "<Location") || !strcasecmp(name, "<LocationMatch")) {
+            int tilde;
             h->is_location = 1;
-            h->directory = section_argument(cmd->pool, d);
+            h->directory = section_argument(cmd->pool, d, &tilde);
             return NULL;
         }
         if (!strcasecmp(name, "<Directory") || !strcasecmp(name, "<DirectoryMatch"))

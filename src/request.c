@@ -535,6 +535,24 @@ static const char *script_name(request_rec *r)
     return r->uri;
 }
 
+/* REQUEST_URI as Apache's own CGI variables give it: the URI of the
+ * request line, raw (still %-encoded, with its query string), the same
+ * after internal redirects and in subrequests. */
+static const char *original_uri(request_rec *r)
+{
+    const char *first = r->the_request, *last;
+
+    if (!first)
+        return r->unparsed_uri ? r->unparsed_uri : r->uri;
+    while (*first && !apr_isspace(*first))      /* the method */
+        first++;
+    while (apr_isspace(*first))
+        first++;
+    for (last = first; *last && !apr_isspace(*last); last++)
+        ;
+    return apr_pstrmemdup(r->pool, first, last - first);
+}
+
 static PyObject *req_add_cgi_vars(mp_request *self, PyObject *unused)
 {
     request_rec *r = live(self);
@@ -546,7 +564,7 @@ static PyObject *req_add_cgi_vars(mp_request *self, PyObject *unused)
     apr_table_setn(env, "SERVER_PROTOCOL", r->protocol);
     apr_table_setn(env, "REQUEST_METHOD", r->method);
     apr_table_setn(env, "QUERY_STRING", r->args ? r->args : "");
-    apr_table_setn(env, "REQUEST_URI", r->uri);
+    apr_table_setn(env, "REQUEST_URI", original_uri(r));
     apr_table_setn(env, "SCRIPT_NAME", script_name(r));
     if (r->path_info && *r->path_info)
         apr_table_setn(env, "PATH_INFO", r->path_info);

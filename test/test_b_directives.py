@@ -37,6 +37,20 @@ SITE.config("""
     </Directory>
 """)
 
+# A section path that Apache reads with escapes: the handler directory is
+# the directory Apache matched, not the escaped text.
+SITE.module('b_quote/say "hi"/page.py', """
+    def index(req):
+        return "published from " + req.hlist.directory
+""", prelude=False)
+SITE.config(r"""
+    <Directory "@DOCROOT@/b_quote/say \"hi\"">
+        SetHandler mod_python
+        PythonHandler mod_python.publisher
+    </Directory>
+""")
+
+
 SITE.handler("b25", """
     import urllib.parse
     def handler(req):
@@ -319,6 +333,12 @@ SITE.config("""
 def site(module_mpm):
     with SITE.serve(mpm=module_mpm) as srv:
         yield srv
+
+
+def test_section_path_with_escaped_quotes(site):
+    r = site.get("/b_quote/say%20%22hi%22/page.py")
+    assert (r.status, r.text) == (
+        200, 'published from %s/b_quote/say "hi"/' % site.docroot)
 
 
 def test_python_option(site):

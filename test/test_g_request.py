@@ -831,6 +831,14 @@ def test_add_cgi_vars(site):
     assert d["has_path_translated"] is False
 
 
+def test_request_uri_is_the_raw_uri_of_the_request_line(site):
+    # as Apache's CGI gives it: still %-encoded, with the query string
+    d = site.get("/g196.py/some/path%20x%3F?q=1&r=%2F").json()
+    assert d["REQUEST_URI"] == "/g196.py/some/path%20x%3F?q=1&r=%2F"
+    assert d["uri"] == "/g196.py/some/path x?"
+    assert d["QUERY_STRING"] == "q=1&r=%2F"
+
+
 SITE.handler("g197", """
     def handler(req):
         return reply(req, [type(req.get_config()).__name__, type(req.get_config()).__name__])
