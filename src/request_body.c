@@ -8,7 +8,9 @@ enum { BODY_UNREAD, BODY_READING, BODY_DONE };
 #define READ_BLOCK 8192
 
 /* Sets up Apache's body reading on first use; raises SERVER_RETURN with
- * Apache's status when the body cannot be read (e.g. 411 for chunked). */
+ * Apache's status when the body cannot be read (413 beyond
+ * LimitRequestBody, 400 for a bad Content-Length).  A chunked body is
+ * read de-chunked, as WSGI applications and mod_wsgi expect. */
 static int start_body(mp_request *self)
 {
     request_rec *r = self->rec;
@@ -20,7 +22,7 @@ static int start_body(mp_request *self)
     }
     if (self->body_state != BODY_UNREAD)
         return 0;
-    rc = ap_setup_client_block(r, REQUEST_CHUNKED_ERROR);
+    rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK);
     if (rc != OK) {
         mp_raise_server_return(rc);
         return -1;
@@ -29,7 +31,20 @@ static int start_body(mp_request *self)
     return 0;
 }
 
-/* Reads up to n bytes from the client into buf; -1 with OSError set. */
+/* After a failed read: when an input filter has already answered the
+ * request (400 for a broken chunk, 413 beyond LimitRequestBody), the
+ * handler must stop without adding to that answer: SERVER_RETURN(DONE).
+ * Otherwise the client went away or timed out: OSError. */
+static void raise_read_error(mp_request *self)
+{
+    self->body_state = BODY_DONE;
+    if (self->rec->eos_sent)
+        mp_raise_server_return(DONE);
+    else
+        PyErr_SetString(PyExc_OSError, "Client read error (Timeout?)");
+}
+
+/* Reads up to n bytes from the client into buf; -1 with an exception set. */
 static long read_client(mp_request *self, char *buf, apr_size_t n)
 {
     apr_size_t got = 0;
@@ -46,8 +61,7 @@ static long read_client(mp_request *self, char *buf, apr_size_t n)
     }
     MP_END_ALLOW_THREADS
     if (rc < 0) {
-        self->body_state = BODY_DONE;
-        PyErr_SetString(PyExc_OSError, "Client read error (Timeout?)");
+        raise_read_error(self);
         return -1;
     }
     if (rc == 0)
@@ -143,8 +157,7 @@ static long fill_buffer(mp_request *self)
     n = ap_get_client_block(self->rec, self->rbuf + self->rbuf_len, READ_BLOCK);
     MP_END_ALLOW_THREADS
     if (n < 0) {
-        self->body_state = BODY_DONE;
-        PyErr_SetString(PyExc_OSError, "Client read error (Timeout?)");
+        raise_read_error(self);
         return -1;
     }
     if (n == 0)

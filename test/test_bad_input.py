@@ -38,6 +38,13 @@ SITE.handler("bad_read", """
         return apache.OK
 """)
 
+SITE.config("""
+    Alias /bad_limited @DOCROOT@
+    <Location /bad_limited>
+        LimitRequestBody 1500
+    </Location>
+""")
+
 SITE.handler("bad_infilter", """
     def handler(req):
         data = req.read()
@@ -75,12 +82,27 @@ def test_client_disconnects_mid_body(site):
     assert_healthy(site, "/bad_ok.py", "fine")
 
 
-def test_chunked_body_read_gives_411(site):
+@pytest.mark.parametrize("body,status", [
+    ("5\r\nhello\r\nzz\r\nbad size\r\n0\r\n\r\n", 400),     # not hex
+    ("ffffffffffffffffffff\r\nx\r\n0\r\n\r\n", 413),             # overflows
+    ("5\r\nhello", 500)])       # ends early: OSError, as a short Content-Length
+def test_broken_chunked_body(site, body, status):
+    # Apache's answer to a broken chunk is the response: the handler's
+    # req.read() raises SERVER_RETURN(DONE) and nothing is added to it
     raw = ("POST /bad_read.py HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+           "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + body)
+    r = site.raw_response(raw, timeout=10, shutdown=True)
+    assert r.status == status, r
+    assert (b"Mod_python error" in r.body) == (status == 500)
+    assert_healthy(site, "/bad_ok.py", "fine")
+
+
+def test_chunked_body_beyond_limit_request_body(site):
+    raw = ("POST /bad_limited/bad_read.py HTTP/1.1\r\nHost: 127.0.0.1\r\n"
            "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-           "5\r\nhello\r\n0\r\n\r\n")
+           "400\r\n" + "x" * 1024 + "\r\n400\r\n" + "y" * 1024 + "\r\n0\r\n\r\n")
     r = site.raw_response(raw, timeout=10)
-    assert r.status == 411, r
+    assert r.status == 413 and b"Mod_python error" not in r.body, r
     assert_healthy(site, "/bad_ok.py", "fine")
 
 
