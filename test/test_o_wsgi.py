@@ -187,11 +187,47 @@ def validated(environ, start_response):
 
 
 validated = wsgiref.validate.validator(validated)
+
+
+def more_keys(environ, start_response):
+    req = environ["mod_python.request"]
+    return _json(start_response, {
+        key: environ.get(key) for key in (
+            "SCRIPT_FILENAME", "PATH_TRANSLATED", "REQUEST_URI",
+            "wsgi.input_terminated", "mod_python.version")} | {
+        "request_uri_from_req": req.uri,
+        "file_wrapper": environ["wsgi.file_wrapper"].__name__})
+
+
+def read_all(environ, start_response):
+    # a chunked body: no CONTENT_LENGTH, read to the end
+    stream = environ["wsgi.input"]
+    head = stream.read(0) + stream.readline()
+    body = head + stream.read()
+    return _json(start_response, {"length": environ.get("CONTENT_LENGTH"),
+                                  "body": body.decode(),
+                                  "terminated": environ["wsgi.input_terminated"]})
+
+
+def wrapped_file(environ, start_response):
+    query = dict(p.split("=") for p in environ["QUERY_STRING"].split("&") if p)
+    f = open(__file__.replace("o_apps.py", "payload.bin"), "rb")
+    f.seek(int(query.get("skip", 0)))
+    headers = [("Content-Type", "application/octet-stream")]
+    if "length" in query:
+        headers.append(("Content-Length", query["length"]))
+    start_response("200 OK", headers)
+    if "plain" in query:        # a file-like object without a file behind it
+        import io
+        f = io.BytesIO(f.read())
+    return environ["wsgi.file_wrapper"](f, 4096)
 '''
+PAYLOAD = bytes(range(256)) * 1000
 
 SITE = Site()
 SITE.module("@ROOT@/apps/o_apps.py", APPS, prelude=False)
 SITE.file("w/app.py", "# O-328: the URI maps to this file\n")
+SITE.file("@ROOT@/apps/payload.bin", PAYLOAD)
 SITE.config("""
     PythonPath "sys.path + ['@ROOT@/apps']"
     <Directory @DOCROOT@/w>
@@ -217,7 +253,7 @@ location("/o334", "o_apps::nope")
 for _name in ("errors_app", "hello", "not_found", "bad_start", "closing",
               "closing_error", "generated", "with_write", "exc_before_headers",
               "exc_after_headers", "twice", "too_long", "no_start", "echo_post",
-              "validated", "env_app"):
+              "validated", "env_app", "more_keys", "read_all", "wrapped_file"):
     location("/o/" + _name, "o_apps::" + _name)
 location("/default", "o_apps")  # callable defaults to 'application': none here
 SITE.config("""
@@ -453,6 +489,51 @@ def test_path_info_is_latin1_of_the_raw_bytes(site):
     # PEP 3333: URL-decoded bytes, decoded as Latin-1
     env = site.get("/foo/caf%C3%A9").json()
     assert env["PATH_INFO"] == "/caf\xc3\xa9"
+
+
+def test_environ_keys_beyond_pep_3333(site):
+    env = site.get("/o/more_keys/extra%20path?q=1").json()
+    assert env["SCRIPT_FILENAME"] == site.path("@ROOT@/apps/o_apps.py")
+    assert env["PATH_TRANSLATED"] == site.docroot + "/extra path"
+    assert env["REQUEST_URI"] == "/o/more_keys/extra%20path?q=1"
+    assert env["wsgi.input_terminated"] is True
+    assert env["mod_python.version"] and env["file_wrapper"] == "FileWrapper"
+    assert env["request_uri_from_req"] == "/o/more_keys/extra path"
+    assert "PATH_TRANSLATED" not in {k for k, v in site.get("/o/more_keys").json().items()
+                                     if v is not None}
+
+
+def test_chunked_request_body(site):
+    raw = ("POST /o/read_all HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+           "Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+           "6\r\nline1\n\r\n8\r\nand more\r\n0\r\n\r\n")
+    r = site.raw_response(raw)
+    assert r.json() == {"length": None, "body": "line1\nand more", "terminated": True}
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("", PAYLOAD), ("skip=1000", PAYLOAD[1000:]), ("length=5000", PAYLOAD[:5000]),
+    ("skip=10&length=20", PAYLOAD[10:30]), ("plain=1&skip=7", PAYLOAD[7:])])
+def test_file_wrapper(site, query, expected):
+    r = site.get("/o/wrapped_file?" + query)
+    assert (r.status, r.body) == (200, expected)
+
+
+def test_file_wrapper_with_head_and_range(site):
+    r = site.request("HEAD", "/o/wrapped_file?length=%d" % len(PAYLOAD))
+    assert (r.status, r.body, r.header("Content-Length")) == (200, b"", str(len(PAYLOAD)))
+    # Apache's byterange filter needs the whole body at once: a file sent
+    # with sendfile goes out whole (200 is a valid answer to a Range)
+    r = site.get("/o/wrapped_file?length=%d" % len(PAYLOAD),
+                 headers={"Range": "bytes=100-199"})
+    assert (r.status, r.body) == (200, PAYLOAD)
+
+
+def test_range_request_gets_the_whole_body(site):
+    # each block is sent as it comes (PEP 3333), as mod_wsgi does, so
+    # Apache cannot cut ranges out of it: the whole body, a valid answer
+    r = site.get("/o/hello", headers={"Range": "bytes=7-10"})
+    assert (r.status, r.body, r.header("Content-Range")) == (200, b"Hello, world", None)
 
 
 def test_wsgiref_validator(site):

@@ -9,9 +9,11 @@ Location path is the base URI (SCRIPT_NAME) unless base_uri is given;
 elsewhere the base URI is ``''``.  See docs/wsgi.md.
 """
 
+import os
+import stat
 import sys
 
-from mod_python import apache, options
+from mod_python import apache, options, version
 
 APPLICATION_OPTION = "mod_python.wsgi.application"
 BASE_URI_OPTION = "mod_python.wsgi.base_uri"
@@ -20,7 +22,7 @@ BASE_URI_OPTION = "mod_python.wsgi.base_uri"
 def handler(req):
     """Serve the WSGI application PythonOption mod_python.wsgi.application
     names, for the requests under its base URI."""
-    app = _find_application(req)
+    app, script = _find_application(req)
     if app is None:
         return apache.DECLINED
     env = build_environ(req)
@@ -28,6 +30,8 @@ def handler(req):
         _warn(req, "req.uri (%s) does not start with %s (%s), declining."
               % (req.uri, BASE_URI_OPTION, _base_uri(req)))
         return apache.DECLINED
+    if script:
+        env["SCRIPT_FILENAME"] = script     # as mod_wsgi: the application's file
     try:
         _serve(req, app, env)
     finally:
@@ -43,7 +47,8 @@ def _warn(req, message):
 # The application
 
 def _find_application(req):
-    """The configured callable, or None (logged) when it does not exist."""
+    """(the configured callable, its module's file); the callable is None
+    (logged) when it does not exist."""
     spec = options.text(req, APPLICATION_OPTION)
     if not spec:
         # Declining here would let the default handler serve the source of
@@ -58,7 +63,7 @@ def _find_application(req):
     if app is None:
         _warn(req, "%s (%r) not found, declining."
               % (APPLICATION_OPTION, spec))
-    return app
+    return app, getattr(module, "__file__", None)
 
 
 def _lookup(module, dotted):
@@ -90,6 +95,10 @@ def build_environ(req):
     authorization = req.headers_in.get("Authorization")
     if authorization is not None:
         env["HTTP_AUTHORIZATION"] = authorization
+    if req.filename:
+        env["SCRIPT_FILENAME"] = req.filename
+    if env["PATH_INFO"]:
+        env["PATH_TRANSLATED"] = req.document_root() + env["PATH_INFO"]
     env.update(_wsgi_keys(req, env))
     return env
 
@@ -135,6 +144,10 @@ def _wsgi_keys(req, env):
         "wsgi.multithread": _MPM_THREADED,
         "wsgi.multiprocess": _MPM_FORKED,
         "wsgi.run_once": False,
+        "wsgi.input_terminated": True,      # read() ends at the body's end
+        "wsgi.file_wrapper": FileWrapper,
+        "mod_python.version": version.version,
+        "mod_python.request": req,
     }
 
 
@@ -153,8 +166,9 @@ def _serve(req, app, env):
     response = Response(req)
     result = app(env, response.start_response)
     try:
-        for data in result:
-            response.write(data)
+        if not (isinstance(result, FileWrapper) and response.send_file(result)):
+            for data in result:
+                response.write(data)
         response.finish()
     finally:
         close = getattr(result, "close", None)
@@ -219,6 +233,23 @@ class Response:
         if not self.headers_sent:
             self._send_headers()
 
+    def send_file(self, wrapper):
+        """Send what is left of a FileWrapper's regular file with
+        req.sendfile(); False (nothing sent) when it is not one."""
+        path = wrapper.regular_file_path()
+        if path is None or self.status is None:
+            return False
+        offset = wrapper.filelike.tell()
+        length = os.fstat(wrapper.filelike.fileno()).st_size - offset
+        if not self.headers_sent:
+            self._send_headers()
+        if self.remaining is not None:
+            length = min(length, self.remaining)
+            self.remaining -= length
+        if length > 0:
+            self.req.sendfile(path, offset, length)
+        return True
+
     def _send_headers(self):
         req = self.req
         req.status, req.status_line = self.status
@@ -233,6 +264,39 @@ class Response:
             else:
                 req.headers_out.add(name, value)
         self.headers_sent = True
+
+
+class FileWrapper:
+    """wsgi.file_wrapper (PEP 3333): iterates over a file-like object in
+    blocks; for a regular file the bridge sends it with sendfile instead."""
+
+    def __init__(self, filelike, block_size=8192):
+        self.filelike = filelike
+        self.block_size = block_size
+        if hasattr(filelike, "close"):
+            self.close = filelike.close
+
+    def __iter__(self):
+        read = self.filelike.read
+        while True:
+            data = read(self.block_size)
+            if not data:
+                return
+            yield data
+
+    def regular_file_path(self):
+        """The path of the regular file being wrapped, when its name still
+        leads to the open file; else None."""
+        try:
+            fd = self.filelike.fileno()
+            opened = os.fstat(fd)
+            named = os.stat(self.filelike.name)
+        except (AttributeError, OSError, TypeError, ValueError):
+            return None
+        same = (opened.st_dev, opened.st_ino) == (named.st_dev, named.st_ino)
+        if not (same and stat.S_ISREG(opened.st_mode)):
+            return None
+        return os.fsdecode(self.filelike.name)
 
 
 def request_start_response(req, status, headers, exc_info=None):
