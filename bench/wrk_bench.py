@@ -14,7 +14,7 @@ import tempfile
 # helpers.py holds the harness; conftest.py only re-exports it and would
 # pull in pytest as well.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test"))
-from helpers import ApacheServer, child_pids, cpu_seconds  # noqa: E402
+from helpers import LIBDIR, ApacheServer, child_pids, cpu_seconds  # noqa: E402,F401
 
 WARMUP_SECONDS = 2
 BASELINE = "static"
@@ -49,10 +49,12 @@ def arg_parser(doc):
 
 
 @contextlib.contextmanager
-def apache(config, files, mpm):
-    """A started private Apache, removed on leaving."""
+def apache(config, files, mpm, **server_args):
+    """A started private Apache, removed on leaving; server_args go to
+    ApacheServer (python=False, modules=[...], site_dirs=...)."""
     # loglevel warn: per-request log lines would count as server CPU
-    srv = ApacheServer(config=config, mpm=mpm, loglevel="warn", files=files)
+    srv = ApacheServer(config=config, mpm=mpm, loglevel="warn", files=files,
+                       **server_args)
     srv.start()
     try:
         yield srv
