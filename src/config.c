@@ -68,6 +68,7 @@ void *mp_merge_dir_config(apr_pool_t *p, void *parent_conf, void *child_conf)
     merged->output_filters = apr_hash_overlay(p, child->output_filters,
                                               parent->output_filters);
     MERGE_PTR(interpreter);
+    MERGE_PTR(location_path);
     MERGE_PTR(python_path);
     MERGE_FLAG(debug);
     MERGE_FLAG(autoreload);
@@ -171,6 +172,7 @@ static const char *locate_handler(cmd_parms *cmd, mp_handler *h)
             int tilde;
             h->is_location = 1;
             h->directory = section_argument(cmd->pool, d, &tilde);
+            h->is_pattern = tilde || !strcasecmp(name, "<LocationMatch");
             return NULL;
         }
         if (!strcasecmp(name, "<Directory") || !strcasecmp(name, "<DirectoryMatch"))
@@ -290,8 +292,11 @@ static const char *add_handler_words(cmd_parms *cmd, mp_dir_config *conf,
     if (err)
         return err;
     where.silent = silent;
-    if (where.is_location)
+    if (where.is_location) {
         conf->location_handlers = 1;
+        if (!where.is_pattern)
+            conf->location_path = where.directory;
+    }
     for (j = 0; j < (exts->nelts ? exts->nelts : 1); j++) {
         const char *key = exts->nelts
             ? apr_pstrcat(cmd->pool, phase, APR_ARRAY_IDX(exts, j, const char *), NULL)

@@ -67,6 +67,23 @@ static int python_location(request_rec *r)
     return mp_dir_config_of(r)->location_handlers && set_handler_is_python(r);
 }
 
+/* Without a file, path_info is what follows the <Location> path in the
+ * URI (/app/wiki/Start under <Location /app>: /wiki/Start), which is what
+ * Apache's mapping gave 3.5 applications whose location had no file. */
+static void set_location_path_info(request_rec *r)
+{
+    const char *base = mp_dir_config_of(r)->location_path;
+    size_t n;
+
+    if (!base || r->path_info)
+        return;
+    n = strlen(base);
+    if (n && base[n - 1] == '/')
+        n--;
+    if (!strncmp(r->uri, base, n) && (r->uri[n] == '/' || !r->uri[n]))
+        r->path_info = apr_pstrdup(r->pool, r->uri + n);
+}
+
 /* For a Python <Location>: PythonTransHandler, then, if it declined, no
  * URI-to-file mapping at all, Alias included, so this runs before
  * mod_alias whatever the load order.  A part of the location given back
@@ -78,7 +95,20 @@ static int translate_location(request_rec *r)
     if (!python_location(r))
         return DECLINED;
     status = mp_run_phase(r, MP_PHASE_TRANS);
-    return status == DECLINED ? OK : status;
+    if (status != DECLINED)
+        return status;
+    set_location_path_info(r);
+    mp_context_get(r, 1)->unmapped = 1;
+    return OK;
+}
+
+/* No file, so no <Directory> walk for a Python <Location> (as mod_proxy
+ * does for its locations).  The per-directory configuration is reset
+ * before this hook, hence the mark in the request's context. */
+static int map_location_to_storage(request_rec *r)
+{
+    mp_context *ctx = mp_context_get(r, 0);
+    return ctx && ctx->unmapped && !r->filename ? OK : DECLINED;
 }
 
 /* Any other URI: PythonTransHandler in its usual place among the
@@ -192,6 +222,7 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_post_read_request(post_read_request, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_translate_name(translate_location, NULL, alias_modules, APR_HOOK_MIDDLE);
     ap_hook_translate_name(translate_name, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_map_to_storage(map_location_to_storage, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_header_parser(header_parser, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_access_checker(access_checker, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_user_id(check_user_id, NULL, auth_modules, APR_HOOK_MIDDLE);

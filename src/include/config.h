@@ -12,6 +12,7 @@ typedef struct {
     ap_regex_t *dir_regex;   /* directory is resolved per request (regex) */
     int dir_is_wildcard;     /* directory is resolved per request (fnmatch) */
     int is_location;
+    int is_pattern;          /* a <LocationMatch> or <Location ~ re> */
     int silent;              /* PythonHandlerModule: missing callable is skipped */
 } mp_handler;
 
@@ -36,6 +37,7 @@ typedef struct {
     int per_directory;
     int per_directive;
     int location_handlers;      /* a <Location> section declared a handler */
+    const char *location_path;  /* the plain <Location> path that did */
 } mp_dir_config;
 
 typedef struct {

@@ -19,6 +19,7 @@ typedef struct {
     apr_hash_t *added;          /* phase -> array of mp_handler */
     apr_hash_t *input_filters;  /* req.register_input_filter(): name -> mp_handler */
     apr_hash_t *output_filters;
+    int unmapped;               /* a Python <Location>: no URI-to-file mapping */
 } mp_context;
 
 /* The request's context; created (with its pool cleanup) when create. */
