@@ -6,6 +6,7 @@ event MPM.  The Flask test needs Flask for the Python Apache embeds:
 scripts/install-test-deps puts it into build/test-deps.
 """
 
+import gzip
 import os
 import threading
 
@@ -255,6 +256,7 @@ for _name in ("errors_app", "hello", "not_found", "bad_start", "closing",
               "exc_after_headers", "twice", "too_long", "no_start", "echo_post",
               "validated", "env_app", "more_keys", "read_all", "wrapped_file"):
     location("/o/" + _name, "o_apps::" + _name)
+location("/gz/generated", "o_apps::generated", "SetOutputFilter DEFLATE")
 location("/default", "o_apps")  # callable defaults to 'application': none here
 SITE.config("""
     <Location /unset>
@@ -288,7 +290,7 @@ SITE.handler("osemi", """
 
 @pytest.fixture(scope="module")
 def site(module_mpm):
-    with SITE.serve(mpm=module_mpm) as srv:
+    with SITE.serve(mpm=module_mpm, modules=["deflate"]) as srv:
         yield srv
 
 
@@ -534,6 +536,15 @@ def test_range_request_gets_the_whole_body(site):
     # Apache cannot cut ranges out of it: the whole body, a valid answer
     r = site.get("/o/hello", headers={"Range": "bytes=7-10"})
     assert (r.status, r.body, r.header("Content-Range")) == (200, b"Hello, world", None)
+
+
+def test_gzip_response(site):
+    # mod_deflate over a streamed response, as with mod_wsgi
+    plain = site.get("/o/generated").body
+    r = site.get("/gz/generated", headers={"Accept-Encoding": "gzip"})
+    assert r.header("Content-Encoding") == "gzip"
+    assert gzip.decompress(r.body) == plain and plain
+    assert site.get("/gz/generated").body == plain    # not asked for: plain
 
 
 def test_wsgiref_validator(site):
