@@ -14,7 +14,7 @@ import types
 import urllib.parse
 
 import _apache
-from mod_python import apache, options
+from mod_python import apache, multipart, options
 
 # Bytes read at a time while parsing a multipart body (the name is 3.5's).
 readBlockSize = 65368
@@ -378,9 +378,10 @@ class _Limits:
                         % (what, _OPTION_PREFIX, key, getattr(self, key)))
 
 
-def _read_body(req, size):
+def _read_body(read, size):
+    """read(size), a client read error refused with 400."""
     try:
-        data = req.read(size)
+        data = read(size)
     except OSError:
         raise _Refusal(apache.HTTP_BAD_REQUEST, "client read error in request body")
     return data
@@ -403,7 +404,7 @@ def _body_chunks(req, length, max_field_size):
     pending, pending_size = [], 0
     remaining = length
     while remaining > 0:
-        block = _read_body(req, min(_BODY_BLOCK, remaining))
+        block = _read_body(req.read, min(_BODY_BLOCK, remaining))
         if not block:
             raise _truncated()
         remaining -= len(block)
@@ -421,203 +422,35 @@ def _body_chunks(req, length, max_field_size):
 
 
 # ---------------------------------------------------------------------------
-# multipart bodies
+# multipart bodies: mod_python.multipart decodes them; here they are read,
+# checked against the limits and stored
 # ---------------------------------------------------------------------------
 
-_NEXT, _LAST, _MORE = "next", "last", "more"
-_MAX_PADDING = 256           # blanks allowed after a delimiter on its line
-_MAX_HEADER_LINE = 65536     # one part header line when headers are unlimited
+def _multipart_events(read, decoder):
+    """The decoder's events for a body read through read(n) (req.read, or
+    req.readline to read no further than a delimiter line), an iterable
+    per block read, up to the closing delimiter: the epilogue is left
+    unread."""
+    while not decoder.done:
+        block = _read_body(read, readBlockSize)
+        yield decoder.feed(block) if block else decoder.close()
 
 
-class _BodyBuffer:
-    """A multipart body read in blocks through fetch(n) (req.read, or
-    req.readline to never read past a delimiter line), searched for
-    delimiter lines and header lines."""
-
-    def __init__(self, fetch, delimiter):
-        self.fetch = fetch
-        self.delimiter = delimiter  # "--" + the boundary (RFC 2046)
-        self.buf = b""
-        self.pos = 0
-        self.eof = False
-
-    def fill(self):
-        """Append the next block of the body (sets eof at its end)."""
-        try:
-            data = self.fetch(readBlockSize)
-        except OSError:
-            raise _Refusal(apache.HTTP_BAD_REQUEST, "client read error in request body")
-        if data:
-            self.buf = self.buf[self.pos:] + data
-            self.pos = 0
-        else:
-            self.eof = True
-
-    def readline(self, limit):
-        """The next line (with its newline), or at most `limit` bytes."""
-        while True:
-            end = self.buf.find(b"\n", self.pos, self.pos + limit) + 1
-            if not end and (self.eof or len(self.buf) - self.pos >= limit):
-                end = min(len(self.buf), self.pos + limit)
-            if end or self.eof:
-                line = self.buf[self.pos:end]
-                self.pos = max(self.pos, end)
-                return line
-            self.fill()
-
-    def copy_to_delimiter(self, write, limit=0, what="a field"):
-        """Copy data up to the next delimiter line to write() (None:
-        discard), without the newline before the delimiter; consume the
-        delimiter line and return its kind (_NEXT or _LAST)."""
-        fresh, size = True, 0
-        while True:
-            kind, data_end, resume = self._scan(fresh)
-            chunk = self.buf[self.pos:data_end]
-            if chunk:
-                fresh = False
-                size += len(chunk)
-                if limit and size > limit:
-                    raise _Refusal(apache.HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                   "%s exceeds %smax_field_size (%d)"
-                                   % (what, _OPTION_PREFIX, limit))
-                if write is not None:
-                    write(chunk)
-            self.pos = resume
-            if kind:
-                return kind
-            if self.eof:
-                raise _Refusal(apache.HTTP_BAD_REQUEST,
-                               "multipart body ends without its closing boundary")
-            self.fill()
-
-    def _scan(self, fresh):
-        """Look for a delimiter line in the buffer: (kind, end of the data
-        before it, where to go on); kind None: the data up to that end is
-        safe to pass on and more of the body is needed."""
-        buf, delimiter = self.buf, self.delimiter
-        found = buf.find(delimiter, self.pos)
-        while found != -1:
-            newline = self._newline_before(found, fresh)
-            if newline is not None:
-                kind, line_end = self._delimiter_line(found + len(delimiter))
-                if kind is _MORE:
-                    return None, max(self.pos, found - 2), max(self.pos, found - 2)
-                if kind:
-                    return kind, found - newline, line_end
-            found = buf.find(delimiter, found + 1)
-        safe = max(self.pos, len(buf) - len(delimiter) - 2)
-        return None, safe, safe
-
-    def _newline_before(self, found, fresh):
-        """Length of the newline (CRLF, LF or CR) that ends the data before
-        a delimiter at `found`, or None if the delimiter is not at a line
-        start.  The start of a part's data counts as a line start."""
-        if found == self.pos:
-            return 0 if fresh else None
-        last = self.buf[found - 1]
-        if last == 10 and found - 2 >= self.pos and self.buf[found - 2] == 13:
-            return 2
-        return 1 if last in (10, 13) else None
-
-    def _delimiter_line(self, after):
-        """(kind, end of line) for a delimiter whose boundary ends at
-        `after`: (_NEXT|_LAST, index), (None, None) if the line goes on
-        with other text, (_MORE, None) if more of the body must be read."""
-        buf = self.buf
-        end = buf.find(b"\n", after, after + _MAX_PADDING)
-        if end == -1:
-            if not self.eof and len(buf) - after < _MAX_PADDING:
-                return _MORE, None
-            rest, end = buf[after:after + _MAX_PADDING], len(buf) - 1
-            if not self.eof or after + len(rest) != len(buf):
-                return None, None
-        else:
-            rest = buf[after:end]
-        rest = rest.rstrip(b" \t\r")
-        if rest in (b"", b"--"):
-            return (_LAST if rest else _NEXT), end + 1
-        return None, None
+def _multipart_refusal(error, limits):
+    """The refusal (400) of a body the decoder found malformed; the part
+    header limit is named by its option."""
+    if error.reason == multipart.HEADERS_TOO_LARGE:
+        return _Refusal(apache.HTTP_BAD_REQUEST, "the headers of a multipart part "
+                        "exceed %smax_part_header_size (%d)"
+                        % (_OPTION_PREFIX, limits.max_part_header_size))
+    return _Refusal(apache.HTTP_BAD_REQUEST, str(error))
 
 
-class _MultipartReader:
-    """Reads a multipart/form-data body: preamble, then per part its
-    headers and its data."""
-
-    def __init__(self, req, boundary, limits):
-        # A boundary may itself start with "--" (curl, Firefox): the
-        # delimiter is always "--" + boundary.
-        self.body = _BodyBuffer(req.read, b"--" + boundary)
-        self.limits = limits
-
-    def skip_preamble(self):
-        """Read up to the first delimiter; True if a part follows it."""
-        try:
-            return self.body.copy_to_delimiter(None) is _NEXT
-        except _Refusal as refusal:
-            if refusal.status == apache.HTTP_BAD_REQUEST and self.body.eof:
-                refusal.message = "multipart body has no boundary line"
-            raise
-
-    def read_headers(self):
-        """(list of (name, value) str pairs, None), or ([], kind) for a
-        part cut short by a delimiter inside its headers."""
-        lines, limit, used = [], self.limits.max_part_header_size, 0
-        while True:
-            line = self._header_line(limit - used if limit else None)
-            used += len(line)
-            line = line.rstrip(b"\r\n")
-            if not line:
-                return _header_pairs(lines), None
-            kind = _line_kind(line, self.body.delimiter)
-            if kind:
-                return [], kind
-            if line[:1] in (b" ", b"\t") and lines:
-                lines[-1] += b" " + line.strip()
-            else:
-                lines.append(line)
-
-    def _header_line(self, room):
-        """One header line; `room` bytes (None: any number) are left for
-        the headers of this part."""
-        line = self.body.readline(_MAX_HEADER_LINE if room is None else room + 1)
-        if not line:
-            raise _Refusal(apache.HTTP_BAD_REQUEST,
-                           "multipart body ends inside the headers of a part")
-        if room is not None and len(line) > room:
-            raise _Refusal(apache.HTTP_BAD_REQUEST, "the headers of a multipart part "
-                           "exceed %smax_part_header_size (%d)"
-                           % (_OPTION_PREFIX, self.limits.max_part_header_size))
-        if not line.endswith(b"\n"):
-            raise _Refusal(apache.HTTP_BAD_REQUEST, "a multipart part header line is "
-                           "longer than %d bytes" % _MAX_HEADER_LINE)
-        if b"\0" in line:
-            raise _Refusal(apache.HTTP_BAD_REQUEST,
-                           "NUL byte in a multipart part header")
-        return line
-
-    def copy_data(self, write, limit):
-        """Copy the part's data; True if another part follows."""
-        kind = self.body.copy_to_delimiter(write, limit, "a multipart text field")
-        return kind is _NEXT
+_UNLIMITED = float("inf")     # the size limit of data that has none
 
 
-def _line_kind(line, delimiter):
-    """_NEXT or _LAST if a line (without its newline) is a delimiter line."""
-    if not line.startswith(delimiter):
-        return None
-    rest = line[len(delimiter):].rstrip(b" \t\r")
-    return _NEXT if not rest else _LAST if rest == b"--" else None
-
-
-def _header_pairs(lines):
-    """Header lines (bytes) as (name, value) str pairs; lines without a
-    colon are ignored."""
-    pairs = []
-    for line in lines:
-        name, colon, value = line.decode("latin-1").partition(":")
-        if colon:
-            pairs.append((name.strip(), value.strip()))
-    return pairs
+def _drop(data=None):
+    """write() and finish() of a part without a name: no field is made."""
 
 
 def _multipart_boundary(ctype):
@@ -641,8 +474,11 @@ class _Part:
             first.setdefault(key.lower(), value)
         self.disposition, self.disposition_options = parse_header(
             first.get("content-disposition", ""))
-        self.type, self.type_options = parse_header(
-            first.get("content-type", "text/plain"))
+        ctype = first.get("content-type")
+        if ctype is None:       # as text fields are sent: spare parsing
+            self.type, self.type_options = "text/plain", {}
+        else:
+            self.type, self.type_options = parse_header(ctype)
         if "/" not in self.type:
             self.type = "application/octet-stream"
         name = self.disposition_options.get("name")
@@ -753,44 +589,69 @@ class FieldStorage:
             self._add_pairs(parse_qsl(chunk, self._keep_blank_values))
 
     def _read_multipart(self, req, length, ctype, file_callback, field_callback):
-        reader = _MultipartReader(req, _multipart_boundary(ctype), self._limits)
+        decoder = multipart.Decoder(_multipart_boundary(ctype),
+                                    self._limits.max_part_header_size)
         if _body_was_read(req, length):
             return
-        more = reader.skip_preamble()
+        try:
+            self._add_parts(_multipart_events(req.read, decoder),
+                            file_callback, field_callback)
+        except multipart.MultipartError as error:
+            raise _multipart_refusal(error, self._limits) from None
+
+    def _add_parts(self, batches, file_callback, field_callback):
+        """Make the fields of the parts that the batches of events describe."""
         parts = 0
-        while more:
-            self._count_fields()
-            parts += 1
-            if self._limits.exceeds("max_parts", parts):
-                raise self._limits.refusal("number of multipart parts",
-                                           "max_parts")
-            pairs, kind = reader.read_headers()
-            if kind:
-                more = kind is _NEXT
-                continue
-            more = self._read_part(reader, _Part(pairs), file_callback, field_callback)
+        # the current part: where its data goes, its size and size limit
+        write = finish = _drop
+        size, max_size = 0, _UNLIMITED
+        for events in batches:
+            for event in events:
+                kind = type(event)
+                if kind is multipart.PartData:
+                    size += len(event.data)
+                    if size > max_size:
+                        raise self._limits.refusal("a multipart text field",
+                                                   "max_field_size")
+                    write(event.data)
+                elif kind is multipart.PartStart:
+                    self._count_fields()
+                    parts += 1
+                    if self._limits.exceeds("max_parts", parts):
+                        raise self._limits.refusal("number of multipart parts",
+                                                   "max_parts")
+                elif kind is multipart.PartHeaders:
+                    write, finish, max_size = self._start_part(
+                        _Part(event.headers), file_callback, field_callback)
+                    size = 0
+                elif kind is multipart.PartEnd:
+                    finish()
 
-    def _read_part(self, reader, part, file_callback, field_callback):
-        """Read one part's data into a new field; True if more parts follow."""
+    def _start_part(self, part, file_callback, field_callback):
+        """(write, finish, max_size) for a new part: write(data) takes each
+        piece of its data, finish() completes its field, which may hold
+        max_size bytes (uploads are limited by max_body_size only)."""
         if part.name is None:
-            return reader.copy_data(None, 0)
+            return _drop, _drop, _UNLIMITED
         if part.is_file():
-            return self._read_file_part(reader, part, file_callback)
-        return self._read_text_part(reader, part, field_callback)
+            return self._start_upload(part, file_callback)
+        return self._start_text(part, field_callback)
 
-    def _read_file_part(self, reader, part, file_callback):
+    def _start_upload(self, part, file_callback):
+        # listed at once, so that a refusal closes its file
         field = part.describe(Field(part.name))
         field.filename = part.disposition_options["filename"]
         field.file = (file_callback(field.filename) if file_callback
                       else tempfile.SpooledTemporaryFile(_SPOOL_SIZE, "w+b"))
         self.list.append(field)
-        more = reader.copy_data(field.file.write, 0)
-        field.file.seek(0)
-        return more
+        return field.file.write, lambda: field.file.seek(0), _UNLIMITED
 
-    def _read_text_part(self, reader, part, field_callback):
+    def _start_text(self, part, field_callback):
         sink = field_callback() if field_callback else io.BytesIO()
-        more = reader.copy_data(sink.write, self._limits.max_field_size)
+        return (sink.write, lambda: self._add_text_part(part, sink, field_callback),
+                self._limits.max_field_size or _UNLIMITED)
+
+    def _add_text_part(self, part, sink, field_callback):
         self._count_text(sink.tell())
         if field_callback:
             sink.seek(0)
@@ -800,7 +661,6 @@ class FieldStorage:
         else:
             field = StringField(sink.getvalue())
         self.list.append(part.describe(field))
-        return more
 
     def _close_files(self):
         for field in self.list:
@@ -824,8 +684,20 @@ class FieldStorage:
         line `boundary` (bytes, the "--"-prefixed delimiter as 3.5 passed
         it) and consume that line; True if it was the closing one.  Reads
         line by line, so nothing after the delimiter line is consumed."""
-        body = _BodyBuffer(req.readline, boundary)
-        return body.copy_to_delimiter(file.write) is _LAST
+        if boundary.startswith(b"--"):
+            boundary = boundary[2:]
+        decoder = multipart.Decoder(boundary, in_part=True)
+        try:
+            for events in _multipart_events(req.readline, decoder):
+                for event in events:
+                    if type(event) is multipart.PartData:
+                        file.write(event.data)
+                    elif type(event) is multipart.PartEnd:
+                        return decoder.done
+        except multipart.MultipartError as error:
+            if error.reason == multipart.UNFINISHED_HEADERS:
+                return False    # the input ended with a (not closing) delimiter line
+            raise _Refusal(apache.HTTP_BAD_REQUEST, str(error)) from None
 
     # ---- mapping interface
 
