@@ -17,6 +17,7 @@ class Request:
     def __init__(self, uri="/app/x", options=None, hlist=None):
         self.uri = uri
         self.path_info = None
+        self.filename = None        # a Python <Location>: no file
         self.options = apache.table(options or {})
         self.hlist = hlist or Hlist("/srv/www/")
         self.subprocess_env = apache.table({"REQUEST_METHOD": "GET"})
@@ -35,6 +36,9 @@ class Request:
 
     def is_https(self):
         return 0
+
+    def document_root(self):
+        return "/srv/www"
 
     def set_content_length(self, n):
         self.length = n
