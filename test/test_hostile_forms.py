@@ -90,6 +90,43 @@ MULTIPART = "multipart/form-data; boundary=HB"
 URLENCODED = "application/x-www-form-urlencoded"
 
 
+def chunked(body, size=1000):
+    """body in chunked transfer coding, `size` bytes a chunk."""
+    pieces = [body[i:i + size] for i in range(0, len(body), size)]
+    return b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces) + b"0\r\n\r\n"
+
+
+def post_chunked(site, path, body, ctype):
+    head = ("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            "Content-Type: %s\r\nTransfer-Encoding: chunked\r\n\r\n" % (path, ctype))
+    return site.raw_response(head.encode() + chunked(body), timeout=20)
+
+
+def test_chunked_urlencoded_form(site):
+    r = post_chunked(site, "/hf_form.py", b"a=1&b=" + b"x" * 5000 + b"&c=3", URLENCODED)
+    assert r.json()["names"] == ["a", "b", "c"] and r.json()["sizes"] == [1, 5000, 1]
+
+
+def test_chunked_multipart_form(site):
+    body = multipart_body([text_part(b"t", b"text"), text_part(b"u", b"y" * 3000)])
+    r = post_chunked(site, "/hf_form.py", body, MULTIPART)
+    assert r.json()["names"] == ["t", "u"] and r.json()["sizes"] == [4, 3000]
+
+
+@pytest.mark.parametrize("ctype,body", [
+    (URLENCODED, b"&".join([b"a=" + b"1" * (60 << 10)] * 50)),
+    (MULTIPART, multipart_body([text_part(b"t", b"y" * (60 << 10))] * 50))],
+    ids=["urlencoded", "multipart"])
+def test_chunked_body_over_max_body_size(site, ctype, body):
+    # no Content-Length to check up front: refused as it grows past the limit
+    mark = site.log_mark()
+    r = post_chunked(site, "/hf_small.py", body, ctype)
+    assert r.status == 413, r
+    site.wait_log("the chunked request body exceeds mod_python.util.max_body_size",
+                  since=mark)
+    assert_healthy(site, "/hf_ok.py", "ok")
+
+
 CASES = {
     # name: (path, body, content type, extra kwargs, status, log text)
     "declared_body_over_limit": (

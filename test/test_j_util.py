@@ -115,9 +115,10 @@ def test_post_without_content_length_is_411(site):
     r = site.raw_response("POST /j_form.py HTTP/1.0\r\nHost: x\r\n"
                           "Content-Type: application/x-www-form-urlencoded\r\n\r\n")
     assert r.status == 411
+    # a chunked body has no Content-Length and is read (3.5 refused it with 411)
     r = site.raw_response("POST /j_form.py HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
                           "Transfer-Encoding: chunked\r\n\r\n5\r\na=1&b\r\n0\r\n\r\n")
-    assert r.status == 411
+    assert [(f["name"], f["value"]) for f in r.json()["list"]] == [("a", "1")]
 
 
 def test_unsupported_content_type_is_501(site):

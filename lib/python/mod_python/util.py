@@ -396,18 +396,23 @@ def _truncated():
 # urlencoded bodies
 # ---------------------------------------------------------------------------
 
-def _body_chunks(req, length, max_field_size):
-    """An urlencoded body of `length` bytes, read in blocks and passed on
-    in chunks that end at a field separator; a field too long to decode to
-    max_field_size bytes (if set) is refused while it is read."""
+def _body_chunks(read, length, max_field_size):
+    """An urlencoded body of `length` bytes (None: up to its end, for a
+    chunked body), read in blocks with read(n) and passed on in chunks that
+    end at a field separator; a field too long to decode to max_field_size
+    bytes (if set) is refused while it is read."""
     max_piece = 3 * max_field_size + 1
     pending, pending_size = [], 0
     remaining = length
-    while remaining > 0:
-        block = _read_body(req.read, min(_BODY_BLOCK, remaining))
+    while remaining is None or remaining > 0:
+        block = _read_body(read, _BODY_BLOCK if remaining is None
+                           else min(_BODY_BLOCK, remaining))
         if not block:
+            if remaining is None:
+                break
             raise _truncated()
-        remaining -= len(block)
+        if remaining is not None:
+            remaining -= len(block)
         cut = max(block.rfind(b"&"), block.rfind(b";")) + 1
         if cut:
             yield b"".join(pending) + block[:cut]
@@ -546,6 +551,10 @@ class FieldStorage:
                            "unsupported form content type %r" % ctype[:100])
 
     def _content_length(self, req):
+        """The body's announced length; None for a chunked body, whose
+        size is checked as it is read."""
+        if _is_chunked(req) and "content-length" not in req.headers_in:
+            return None
         try:
             length = int(req.headers_in.get("content-length"))
         except (TypeError, ValueError):
@@ -556,6 +565,22 @@ class FieldStorage:
             raise self._limits.refusal("request body of %d bytes" % length,
                                        "max_body_size")
         return length
+
+    def _body_reader(self, req, length):
+        """req.read; for a chunked body (length None), one that refuses the
+        body once it grows past max_body_size."""
+        if length is not None or not self._limits.max_body_size:
+            return req.read
+        total = 0
+
+        def read(size):
+            nonlocal total
+            data = req.read(size)
+            total += len(data)
+            if self._limits.exceeds("max_body_size", total):
+                raise self._limits.refusal("the chunked request body", "max_body_size")
+            return data
+        return read
 
     def _count_fields(self, number=1):
         self._parsed += number
@@ -585,7 +610,8 @@ class FieldStorage:
     def _read_urlencoded(self, req, length):
         if _body_was_read(req, length):
             return
-        for chunk in _body_chunks(req, length, self._limits.max_field_size):
+        read = self._body_reader(req, length)
+        for chunk in _body_chunks(read, length, self._limits.max_field_size):
             self._add_pairs(parse_qsl(chunk, self._keep_blank_values))
 
     def _read_multipart(self, req, length, ctype, file_callback, field_callback):
@@ -594,7 +620,7 @@ class FieldStorage:
         if _body_was_read(req, length):
             return
         try:
-            self._add_parts(_multipart_events(req.read, decoder),
+            self._add_parts(_multipart_events(self._body_reader(req, length), decoder),
                             file_callback, field_callback)
         except multipart.MultipartError as error:
             raise _multipart_refusal(error, self._limits) from None
@@ -762,12 +788,19 @@ class FieldStorage:
         return repr(self.list.table())
 
 
+def _is_chunked(req):
+    return "chunked" in req.headers_in.get("transfer-encoding", "").lower()
+
+
 def _body_was_read(req, length):
     """True (and a warning logged) if the body had been read before this
-    FieldStorage was made: FieldStorage then sees no body fields, as in 3.5."""
-    if not length or getattr(req, "read_length", 0) < length:
-        return False
-    if getattr(req, "remaining", 0):
+    FieldStorage was made: FieldStorage then sees no body fields, as in 3.5.
+    (A chunked body, length None, counts as read once any of it was.)"""
+    read_length = getattr(req, "read_length", 0)
+    if length is None:
+        if not read_length:
+            return False
+    elif not length or read_length < length or getattr(req, "remaining", 0):
         return False
     req.log_error("mod_python.util: the request body was read before FieldStorage "
                   "was created; only query string fields are available (reuse "
