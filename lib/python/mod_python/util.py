@@ -328,6 +328,7 @@ class FieldList(list):
         return self._index
 
     def append(self, field):
+        """Append a field, keeping the by-name index current."""
         list.append(self, field)
         if self._index is not None:
             self._index.setdefault(field.name, []).append(field)
@@ -744,24 +745,30 @@ class FieldStorage:
         self.list[:] = [field for field in self.list if field.name != name]
 
     def get(self, name, default=None):
+        """form[name] (a field, or a list of fields when the name repeats), or
+        default."""
         try:
             return self[name]
         except KeyError:
             return default
 
     def getfirst(self, name, default=None):
+        """The first field named `name`, or default."""
         found = self.list.table().get(_key(name))
         return found[0] if found else default
 
     def getlist(self, name):
+        """Every field named `name`, in order ([] when none)."""
         return list(self.list.table().get(_key(name), ()))
 
     def has_key(self, name):
+        """Whether a field named `name` was sent."""
         return _key(name) in self.list.table()
 
     __contains__ = has_key
 
     def keys(self):
+        """The field names, each once, in the order first sent."""
         return list(self.list.table())
 
     def __iter__(self):
@@ -771,6 +778,7 @@ class FieldStorage:
         return len(self.list.table())
 
     def items(self):
+        """(name, field) for every field, repeats included, in order."""
         return [(field.name, field) for field in self.list]
 
     def add_field(self, name, value):
@@ -782,6 +790,7 @@ class FieldStorage:
             self.list.append(_string_field(name, value))
 
     def clear(self):
+        """Remove every field."""
         self.list.clear()
 
     def __repr__(self):
