@@ -141,6 +141,13 @@ def test_cgi_environment(site):
     assert res["name"] == "p341"  # a module named after the file
 
 
+def test_cgi_request_uri_is_raw(site):
+    # as Apache's own CGI gives it: %-encoded, with the query string
+    env = site.get("/cgi/p341.py/x%20y?a=%2F").json()["env"]
+    assert env["REQUEST_URI"] == "/cgi/p341.py/x%20y?a=%2F"
+    assert (env["SCRIPT_NAME"], env["PATH_INFO"]) == ("/cgi/p341.py", "/x y")
+
+
 def test_current_directory_is_the_scripts(site):
     # P-342
     r = site.get("/cgi/sub/p342.py")
