@@ -221,9 +221,24 @@ def wrapped_file(environ, start_response):
     if "plain" in query:        # a file-like object without a file behind it
         import io
         f = io.BytesIO(f.read())
+    elif "gzip" in query:       # a file behind it, but not its bytes
+        import gzip, io, tempfile
+        f.close()
+        f = tempfile.TemporaryFile()      # its name is a number
+        f.write(gzip.compress(PAYLOAD))
+        f.seek(0)
+        f = gzip.GzipFile(fileobj=f)
+        f.read(int(query.get("skip", 0)))
+    elif "unnamed" in query:    # a regular file whose name is a number
+        import tempfile
+        f.close()
+        f = tempfile.TemporaryFile()
+        f.write(PAYLOAD)
+        f.seek(int(query.get("skip", 0)))
     return environ["wsgi.file_wrapper"](f, 4096)
 '''
 PAYLOAD = bytes(range(256)) * 1000
+APPS = APPS.replace("PAYLOAD", repr(bytes(range(256))) + " * 1000")
 
 SITE = Site()
 SITE.module("@ROOT@/apps/o_apps.py", APPS, prelude=False)
@@ -515,7 +530,8 @@ def test_chunked_request_body(site):
 
 @pytest.mark.parametrize("query,expected", [
     ("", PAYLOAD), ("skip=1000", PAYLOAD[1000:]), ("length=5000", PAYLOAD[:5000]),
-    ("skip=10&length=20", PAYLOAD[10:30]), ("plain=1&skip=7", PAYLOAD[7:])])
+    ("skip=10&length=20", PAYLOAD[10:30]), ("plain=1&skip=7", PAYLOAD[7:]),
+    ("gzip=1&skip=9", PAYLOAD[9:]), ("unnamed=1&skip=3&length=10", PAYLOAD[3:13])], ids=lambda v: v if isinstance(v, str) else "")
 def test_file_wrapper(site, query, expected):
     r = site.get("/o/wrapped_file?" + query)
     assert (r.status, r.body) == (200, expected)

@@ -9,6 +9,7 @@ Location path is the base URI (SCRIPT_NAME) unless base_uri is given;
 elsewhere the base URI is ``''``.  See docs/wsgi.md.
 """
 
+import io
 import os
 import stat
 import sys
@@ -266,6 +267,9 @@ class Response:
         self.headers_sent = True
 
 
+_RAW_FILES = (io.BufferedReader, io.BufferedRandom, io.FileIO)
+
+
 class FileWrapper:
     """wsgi.file_wrapper (PEP 3333): iterates over a file-like object in
     blocks; for a regular file the bridge sends it with sendfile instead."""
@@ -285,18 +289,21 @@ class FileWrapper:
             yield data
 
     def regular_file_path(self):
-        """The path of the regular file being wrapped, when its name still
-        leads to the open file; else None."""
+        """A path that opens the very file being read, when it is a regular
+        file read as raw bytes (not, say, a GzipFile, whose position is in
+        the uncompressed data); else None."""
+        if not isinstance(self.filelike, _RAW_FILES):
+            return None
         try:
+            self.filelike.flush()     # what was written goes to the file first
             fd = self.filelike.fileno()
-            opened = os.fstat(fd)
-            named = os.stat(self.filelike.name)
-        except (AttributeError, OSError, TypeError, ValueError):
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+        except (OSError, ValueError):
             return None
-        same = (opened.st_dev, opened.st_ino) == (named.st_dev, named.st_ino)
-        if not (same and stat.S_ISREG(opened.st_mode)):
-            return None
-        return os.fsdecode(self.filelike.name)
+        # the open descriptor, not its name: the name may lead elsewhere
+        # by now (replaced, renamed, relative to another directory)
+        return "/proc/self/fd/%d" % fd
 
 
 def request_start_response(req, status, headers, exc_info=None):
