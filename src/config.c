@@ -172,7 +172,8 @@ static const char *locate_handler(cmd_parms *cmd, mp_handler *h)
             int tilde;
             h->is_location = 1;
             h->directory = section_argument(cmd->pool, d, &tilde);
-            h->is_pattern = tilde || !strcasecmp(name, "<LocationMatch");
+            h->is_pattern = tilde || !strcasecmp(name, "<LocationMatch")
+                            || apr_fnmatch_test(h->directory);
             return NULL;
         }
         if (!strcasecmp(name, "<Directory") || !strcasecmp(name, "<DirectoryMatch"))
@@ -294,8 +295,8 @@ static const char *add_handler_words(cmd_parms *cmd, mp_dir_config *conf,
     where.silent = silent;
     if (where.is_location) {
         conf->location_handlers = 1;
-        if (!where.is_pattern)
-            conf->location_path = where.directory;
+        /* "" for a pattern: no path_info, even inside a plain <Location> */
+        conf->location_path = where.is_pattern ? "" : where.directory;
     }
     for (j = 0; j < (exts->nelts ? exts->nelts : 1); j++) {
         const char *key = exts->nelts

@@ -75,7 +75,7 @@ static void set_location_path_info(request_rec *r)
     const char *base = mp_dir_config_of(r)->location_path;
     size_t n;
 
-    if (!base || r->path_info)
+    if (!base || !*base || r->path_info || r->filename)
         return;
     n = strlen(base);
     if (n && base[n - 1] == '/')

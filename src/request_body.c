@@ -37,8 +37,12 @@ static int start_body(mp_request *self)
  * Otherwise the client went away or timed out: OSError. */
 static void raise_read_error(mp_request *self)
 {
+    const request_rec *main = self->rec;
+
+    while (main->main)                  /* the answer is the main request's */
+        main = main->main;
     self->body_state = BODY_DONE;
-    if (self->rec->eos_sent)
+    if (main->eos_sent)
         mp_raise_server_return(DONE);
     else
         PyErr_SetString(PyExc_OSError, "Client read error (Timeout?)");

@@ -37,7 +37,7 @@ typedef struct {
     int per_directory;
     int per_directive;
     int location_handlers;      /* a <Location> section declared a handler */
-    const char *location_path;  /* the plain <Location> path that did */
+    const char *location_path;  /* the <Location> path that did ("" for a pattern) */
 } mp_dir_config;
 
 typedef struct {

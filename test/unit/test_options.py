@@ -67,7 +67,8 @@ def test_unset_option_gives_the_default_without_a_log_line():
 
 @pytest.mark.parametrize("reader,value", [
     (options.flag, "maybe"), (options.size, "lots"),
-    (options.integer, "1.5"), (options.number, "soon")])
+    (options.integer, "1.5"), (options.number, "soon"), (options.number, "0"),
+    (options.number, "-2"), (options.number, "inf"), (options.number, "nan")])
 def test_a_word_that_means_nothing_logs_one_line_and_gives_the_default(reader, value):
     req = Holder({"old": value})
     assert reader(req, "DEFAULT", "new", "old") == "DEFAULT"

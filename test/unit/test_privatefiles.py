@@ -27,6 +27,19 @@ def test_open_own_refuses_another_users_file(tmp_path, monkeypatch):
         privatefiles.open_own(str(tmp_path / "f"))
 
 
+def test_open_own_truncates_only_its_own_file(tmp_path, monkeypatch):
+    path = tmp_path / "f"
+    path.write_text("kept")
+    fd = privatefiles.open_own(str(path), os.O_WRONLY | os.O_TRUNC)
+    os.close(fd)
+    assert path.read_text() == ""
+    path.write_text("theirs")
+    monkeypatch.setattr(os, "geteuid", lambda: os.getuid() + 1)
+    with pytest.raises(UnsafePath):
+        privatefiles.open_own(str(path), os.O_WRONLY | os.O_TRUNC)
+    assert path.read_text() == "theirs"
+
+
 def test_open_own_creates_with_the_given_mode(tmp_path):
     path = str(tmp_path / "new")
     os.close(privatefiles.open_own(path, os.O_WRONLY | os.O_CREAT, 0o600))

@@ -528,3 +528,16 @@ def test_cookie_module_is_used():
     req, s = new_session(secret="k")
     assert isinstance(s.make_cookie(), Cookie.SignedCookie)
     assert re.fullmatch(r"pysid=[0-9a-f]{64}%s" % s.id(), str(s.make_cookie()).split(";")[0])
+
+
+def test_constants_set_through_the_session_module_reach_the_stores(monkeypatch):
+    # 3.5 applications tune Session.CLEANUP_CHANCE, Session.tempdir... by
+    # assignment; the code that reads them lives in other modules now
+    from mod_python import session_base, session_dbm, session_file
+    monkeypatch.setattr(Session, "tempdir", "/var/lib/sessions")
+    monkeypatch.setattr(Session, "CLEANUP_CHANCE", 1)
+    monkeypatch.setattr(Session, "DFT_GRACE_PERIOD", 7)
+    assert session_base.tempdir == "/var/lib/sessions"
+    assert session_base.CLEANUP_CHANCE == 1
+    assert session_file.DFT_GRACE_PERIOD == 7
+    assert session_dbm._dbm_path(SessionRequest(), None) == "/var/lib/sessions/mp_sess.dbm"

@@ -29,7 +29,12 @@ and one module per store: session_memory, session_dbm, session_file,
 session_redis.
 """
 
-from mod_python import apache, options
+import sys
+import types
+
+from mod_python import (apache, options, session_base, session_dbm,
+                        session_file, session_locks, session_memory,
+                        session_redis)
 from mod_python.session_base import (
     CLEANUP_CHANCE, COOKIE_NAME, DFT_LOCK, DFT_TIMEOUT, PICKLE_PROTOCOL,
     BaseSession, tempdir, true_or_false, unlock_session_cleanup,
@@ -85,3 +90,22 @@ def Session(req, sid=0, secret=None, timeout=0, lock=1):
     if cls is None:
         raise Exception("Unknown session type %s" % name)
     return cls(req, sid=sid, secret=secret, timeout=timeout, lock=lock)
+
+
+class _PublicFace(types.ModuleType):
+    """3.5 applications tune the module's constants by assignment
+    (Session.CLEANUP_CHANCE = 1, Session.tempdir = "/var/lib/sessions"):
+    such an assignment also reaches the module whose code reads it."""
+
+    _HOMES = (session_base, session_dbm, session_file, session_locks,
+              session_memory, session_redis)
+
+    def __setattr__(self, name, value):
+        if name.isupper() or name == "tempdir":
+            for home in self._HOMES:
+                if name in vars(home):
+                    setattr(home, name, value)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _PublicFace

@@ -107,8 +107,17 @@ def integer(req, default, *keys):
 
 
 def number(req, default, *keys):
-    """A number option (an int or a decimal fraction)."""
-    return _typed(req, default, keys, _or_none(parse_number), "a number")
+    """A positive, finite number option (an int or a decimal fraction):
+    durations and timeouts, where 0 or inf would mean nothing sensible."""
+    return _typed(req, default, keys, _or_none(_positive_number),
+                  "a positive number")
+
+
+def _positive_number(text):
+    value = parse_number(text)
+    if not 0 < value < float("inf"):
+        raise ValueError("%r is not a positive number" % (text,))
+    return value
 
 
 def _options(req):

@@ -40,9 +40,12 @@ def check_owner(path, st):
 def open_own(path, flags=os.O_RDONLY, mode=0o600):
     """os.open() without following a symbolic link at the end of path; an
     existing file must be this user's.  Returns the descriptor."""
-    fd = os.open(path, flags | os.O_NOFOLLOW, mode)
+    # O_TRUNC waits for the check: another user's file must stay intact
+    fd = os.open(path, (flags & ~os.O_TRUNC) | os.O_NOFOLLOW, mode)
     try:
         check_owner(path, os.fstat(fd))
+        if flags & os.O_TRUNC:
+            os.ftruncate(fd, 0)
     except BaseException:
         os.close(fd)
         raise

@@ -270,6 +270,9 @@ def _dbm_access(req, dbm_file, action):
         try:
             _check_dbm_files(req, dbm_file)
             with dbm.open(dbm_file, "c", 0o640) as db:
+                # again once open: a file planted between the check and
+                # the open (in a sticky /tmp) must not be read
+                _check_dbm_files(req, dbm_file)
                 return action(db)
         finally:
             apache._global_unlock(req.server, None, 0)

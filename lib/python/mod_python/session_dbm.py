@@ -8,9 +8,8 @@ import os
 import pickle
 import time
 
-from mod_python import apache, options, privatefiles
-from mod_python.session_base import (
-    PICKLE_PROTOCOL, BaseSession, record_expired, tempdir)
+from mod_python import apache, options, privatefiles, session_base
+from mod_python.session_base import BaseSession, record_expired
 from mod_python.session_locks import GlobalMutex
 
 DBM_LOCK_INDEX = 0            # global mutex 0 guards the dbm files
@@ -77,6 +76,10 @@ class DbmSession(BaseSession):
                     raise
                 db = None       # nothing saved yet
             try:
+                # again once open: in a shared directory such as /tmp a
+                # file created between the first check and the open is
+                # someone else's (once ours, no one else can swap it there)
+                privatefiles.check_owned_files(privatefiles.dbm_files(self._dbmfile))
                 yield db
             finally:
                 if db is not None:
@@ -100,7 +103,7 @@ class DbmSession(BaseSession):
 
     def do_save(self, record):
         """Store the pickled record under the session id."""
-        blob = pickle.dumps(record, PICKLE_PROTOCOL)
+        blob = pickle.dumps(record, session_base.PICKLE_PROTOCOL)
         with self._dbm_open() as db:
             db[self._key()] = blob
 
@@ -121,4 +124,4 @@ def _dbm_path(req, given):
     directory = options.text(req, "mod_python.dbm_session.database_directory",
                              "mod_python.session.database_directory",
                              "session_directory")
-    return os.path.join(directory or tempdir, "mp_sess.dbm")
+    return os.path.join(directory or session_base.tempdir, "mp_sess.dbm")

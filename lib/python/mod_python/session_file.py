@@ -7,10 +7,9 @@ import pickle
 import tempfile
 import time
 
-from mod_python import apache, options, privatefiles
+from mod_python import apache, options, privatefiles, session_base
 from mod_python.session_base import (
-    DFT_TIMEOUT, PICKLE_PROTOCOL, BaseSession, record_expired, server_log,
-    tempdir, true_or_false, valid_sid)
+    BaseSession, record_expired, server_log, true_or_false, valid_sid)
 from mod_python.session_locks import GlobalMutex
 
 DFT_FAST_CLEANUP = True
@@ -49,7 +48,7 @@ def _write_pickle_atomically(path, record):
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
-            pickle.dump(record, f, PICKLE_PROTOCOL)
+            pickle.dump(record, f, session_base.PICKLE_PROTOCOL)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -159,7 +158,7 @@ def _file_base_dir(req):
     """The directory holding mp_sess: from the options, else the temp dir."""
     return (options.text(req, "mod_python.file_session.database_directory",
                          "mod_python.session.database_directory",
-                         "session_directory") or tempdir)
+                         "session_directory") or session_base.tempdir)
 
 
 # --------------------------------------------------------------------------
@@ -180,7 +179,7 @@ class _FileSessionCleanup:
         self.sessdir = sess._sessdir
         self.lockfile = os.path.join(self.sessdir, ".mp_sess.lck")
         self.statusfile = os.path.join(self.sessdir, "fs_status.txt")
-        self.timeout = sess._timeout or DFT_TIMEOUT
+        self.timeout = sess._timeout or session_base.DFT_TIMEOUT
         self.grace = sess._grace_period
         self.limit = sess._cleanup_time_limit
         self.fast = sess._fast_cleanup

@@ -12,8 +12,8 @@ import pickle
 import secrets
 import threading
 
-from mod_python import apache, options
-from mod_python.session_base import PICKLE_PROTOCOL, BaseSession, server_log
+from mod_python import apache, options, session_base
+from mod_python.session_base import BaseSession, server_log
 from mod_python.session_locks import RequestLock
 
 DFT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -112,7 +112,7 @@ class _RedisStore:
     def save(self, sid, record, ttl, token):
         """Store record for ttl seconds; False if token no longer owns the lock."""
         lock_key, _, data_key = self._keys(sid)
-        blob = pickle.dumps(record, PICKLE_PROTOCOL)
+        blob = pickle.dumps(record, session_base.PICKLE_PROTOCOL)
         ttl_ms = max(1, int(ttl * 1000))
         return bool(self._save(keys=[lock_key, data_key],
                                args=[blob, ttl_ms, token or "", self.lock_ms]))
