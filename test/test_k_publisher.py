@@ -824,6 +824,7 @@ STRICT_PAGE = """
     from glob import glob
     from subprocess import check_output
     from os.path import join as joined
+    from os import sep
     import functools
     from mod_python import util
 
@@ -871,7 +872,7 @@ def test_strict_mode_publishes_only_what_the_page_defines(site):
         assert (r.status, r.text) == (200, text), name
     assert site.get("/k_strict/page.py").text == "own index"
     mark = site.log_mark()
-    for name in ("glob", "check_output", "joined", "also_glob"):
+    for name in ("glob", "check_output", "joined", "also_glob", "sep"):
         r = site.get("/k_strict/page.py/%s?pathname=/etc/*&args=id" % name)
         assert r.status == 404 and "/etc/" not in r.text, name
     site.wait_log("check_output is not defined in %s/k_strict/page.py"
@@ -884,7 +885,7 @@ def test_without_strict_mode_imported_callables_are_published(site):
     with closing(site.conn()) as conn:   # one child: one page load
         r = conn.get("/k_lax/page.py/glob?pathname=/etc/host*")
         assert r.status == 200 and "/etc/hosts" in r.text
-        for name in ("also_glob", "check_output", "glob", "joined"):
+        for name in ("also_glob", "check_output", "glob", "joined", "sep"):
             site.wait_log("k_lax/page.py publishes %s, which it imports" % name,
                           since=mark)
         log = site.error_log(since=mark)

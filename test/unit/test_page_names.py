@@ -2,6 +2,7 @@
 imports (strict mode's rule)."""
 
 import textwrap
+import types
 
 from mod_python import cache, page_names
 
@@ -71,9 +72,16 @@ def test_defined_here():
         assert not page_names.defined_here(PAGE, name, getattr(PAGE, name)), name
 
 
-def test_imported_callables():
-    assert page_names.imported_callables(PAGE) == [
+HIDDEN = (types.ModuleType, type, types.BuiltinFunctionType)
+
+
+def test_exposed_imports():
+    assert page_names.exposed_imports(PAGE, HIDDEN) == [
         "alias", "dump", "dumps", "glob", "joined", "load", "loads"]
+    data = page("from os import sep, getcwd\nfrom json import decoder\nx = sep\n")
+    # data too (sep); not x, which the page binds itself, nor modules or
+    # built-ins, which are never published
+    assert page_names.exposed_imports(data, HIDDEN) == ["sep"]
 
 
 def test_a_page_without_source_defines_nothing():

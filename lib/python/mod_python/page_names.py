@@ -5,7 +5,7 @@ only imports.
 page-level callable, which the publisher would publish like the page's own
 functions.  Strict mode (PythonOption mod_python.publisher.strict On)
 publishes only what the page defines; with PythonDebug On the publisher
-warns once per page version about each imported callable it exposes.
+warns once per page version about each imported name it exposes.
 """
 
 import ast
@@ -19,11 +19,6 @@ from mod_python import cache
 _own_names = weakref.WeakKeyDictionary()
 _own_names_lock = threading.Lock()
 
-# Never published whatever their origin; see publisher._HIDDEN.
-_ALWAYS_HIDDEN = (types.ModuleType, type, types.BuiltinFunctionType,
-                  types.BuiltinMethodType)
-
-
 def defined_here(page, name, obj):
     """True when `name` is bound by the page's own code (a def, a class,
     an assignment; not an import) and, for a function, the function was
@@ -35,12 +30,12 @@ def defined_here(page, name, obj):
     return True
 
 
-def imported_callables(page):
-    """Sorted public names of the page holding callables it imported: what
-    strict mode would stop publishing."""
+def exposed_imports(page, hidden):
+    """Sorted public names of the page holding what it imported (functions,
+    but also data such as os.environ), except objects of the `hidden`
+    types, which are never published: what strict mode stops publishing."""
     return sorted(name for name, obj in vars(page).items()
-                  if not name.startswith("_") and callable(obj)
-                  and not isinstance(obj, _ALWAYS_HIDDEN)
+                  if not name.startswith("_") and not isinstance(obj, hidden)
                   and not defined_here(page, name, obj))
 
 

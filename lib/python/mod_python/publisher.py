@@ -173,17 +173,17 @@ class _PageCache(cache.ModuleCache):
                                apache.APLOG_NOTICE)
         page = super().build(key, name, opened, entry)
         if name.log and not name.strict:
-            _warn_imported_callables(name.req, key, page)
+            _warn_exposed_imports(name.req, key, page)
         return page
 
 
 _pages = _PageCache()
 
 
-def _warn_imported_callables(req, path, page):
+def _warn_exposed_imports(req, path, page):
     """Once per page version, with PythonDebug On: what the page publishes
     without defining it."""
-    for name in page_names.imported_callables(page):
+    for name in page_names.exposed_imports(page, _HIDDEN):
         req.log_error("mod_python.publisher: %s publishes %s, which it imports "
                       "(PythonOption %s On publishes only what a page defines)"
                       % (path, name, STRICT_OPTION), apache.APLOG_WARNING)
