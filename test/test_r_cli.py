@@ -255,28 +255,18 @@ def test_serve_target_errors(workdir, args, message):
     (['say "hi"'], "hi nobody"),
     (['say "hi"/app.py'], "hello from handler"),
     (["--wsgi", 'say "hi"/wapp.py:app'], "wsgi /pub.py/hi"),
+    (["both\"'quotes"], "hi nobody"),
+    (["back\\slash\\"], "hi nobody"),
 ])
 def test_serve_paths_with_spaces_and_quotes(serve, workdir, args, answer):
-    # Apache reads them back exactly, and so does mod_python's <Directory>
-    for name in ("my site", 'say "hi"'):
+    # Apache reads them back exactly (escapes included), and so does
+    # mod_python's <Directory>
+    for name in ("my site", 'say "hi"', "both\"'quotes", "back\\slash\\"):
         write(workdir, name + "/pub.py", PUBLISHED)
         write(workdir, name + "/app.py", HANDLER)
         write(workdir, name + "/wapp.py", WSGI_APP)
     served = serve(*args)
     assert served.get("/pub.py/hi").text == answer
-
-
-def test_serve_refuses_a_directory_its_configuration_cannot_name(workdir):
-    name = "both\"'quotes"
-    write(workdir, name + "/pub.py", PUBLISHED)
-    out = run_cli("serve", name, "--port", str(free_port()), cwd=workdir)
-    assert out.returncode == 2
-    assert out.stdout == ""
-    assert out.stderr == (
-        "mod_python serve: error: cannot serve %s/%s: its name needs escapes "
-        "in a <Directory> section (it holds both ' and \", or a backslash "
-        "before a quote, a backslash or its end), and mod_python does not "
-        "read escapes there; rename it\n" % (os.path.realpath(workdir), name))
 
 
 HTACCESS_APP = '''\

@@ -125,24 +125,9 @@ def _target_sections(target):
     return Container(DocumentRoot(quote(target["dir"])), *sections(target))
 
 
-def _directory_argument(path):
-    """quote(path) for a <Directory> section holding mod_python directives.
-    mod_python takes the words between a section's quotes as they are
-    written, without Apache's unescaping: a path that needs escapes is
-    refused."""
-    quoted = quote(path)
-    if quoted[1:-1] != path:
-        raise ValueError(
-            "cannot serve %s: its name needs escapes in a <Directory> "
-            "section (it holds both ' and \", or a backslash before a quote, "
-            "a backslash or its end), and mod_python does not read escapes "
-            "there; rename it" % path)
-    return quoted
-
-
 def _handler_sections(target):
     """Every URL goes to the handler of the file."""
-    return [Directory(_directory_argument(target["dir"]),
+    return [Directory(quote(target["dir"]),
                       SetHandler("mod_python"),
                       PythonHandler(target["handler"]),
                       Require("all granted"))]
@@ -166,7 +151,7 @@ def _directory_sections(target):
     themselves otherwise; the application's own .htaccess files
     (authentication, options) apply, as they would on a system Apache."""
     directory = target["dir"]
-    return [Directory(_directory_argument(directory),
+    return [Directory(quote(directory),
                       AddHandler("mod_python .py .psp"),
                       PythonHandler("mod_python.publisher | .py"),
                       PythonHandler("mod_python.psp | .psp"),
