@@ -310,10 +310,10 @@ class HTTPCache(Cache):
     timeout = 30
 
     def check(self, key, name, entry):
-        # imported here: urllib brings in ssl and http.client, an import
-        # cost every interpreter using the publisher would pay otherwise
         """None while the cached entity is fresh; else the response to a
         (conditional) GET, for build().  A 304 freshens the entry."""
+        # imported here: urllib brings in ssl and http.client, an import
+        # cost every interpreter using the publisher would pay otherwise
         import urllib.error
         import urllib.request
         cached = entry.get_value() is not NOT_INITIALIZED
