@@ -465,6 +465,32 @@ static PyObject *table_copy(mp_table *self, PyObject *unused)
     return (PyObject *)copy;
 }
 
+/* {key: value} of the table, the last value winning for a repeated key:
+ * what a WSGI environ or os.environ needs, without the list of pairs that
+ * dict(t.items()) builds first. */
+static PyObject *table_as_dict(mp_table *self, PyObject *unused)
+{
+    const apr_table_entry_t *e;
+    PyObject *dict;
+    int i, n;
+
+    if (!usable(self) || !(dict = PyDict_New()))
+        return NULL;
+    e = ENTRIES(self);
+    n = COUNT(self);
+    for (i = 0; i < n; i++) {
+        PyObject *key = text(e[i].key), *value = key ? text(e[i].val ? e[i].val : "") : NULL;
+        int rc = value ? PyDict_SetItem(dict, key, value) : -1;
+        Py_XDECREF(key);
+        Py_XDECREF(value);
+        if (rc < 0) {
+            Py_DECREF(dict);
+            return NULL;
+        }
+    }
+    return dict;
+}
+
 static PyObject *table_clear(mp_table *self, PyObject *unused)
 {
     if (!usable(self))
@@ -511,6 +537,8 @@ static PyMethodDef table_methods[] = {
     {"setdefault", (PyCFunction)table_setdefault, METH_VARARGS, NULL},
     {"update", (PyCFunction)table_update, METH_O, NULL},
     {"copy", (PyCFunction)table_copy, METH_NOARGS, NULL},
+    {"_as_dict", (PyCFunction)table_as_dict, METH_NOARGS,
+     "{key: value}, the last value of a repeated key winning"},
     {"clear", (PyCFunction)table_clear, METH_NOARGS, NULL},
     {"popitem", (PyCFunction)table_popitem, METH_NOARGS, NULL},
     {"keys", (PyCFunction)table_keys, METH_NOARGS, NULL},

@@ -60,6 +60,9 @@ class FakeTable:
     def keys(self):
         return [k for k, _ in self._items]
 
+    def _as_dict(self):
+        return dict(self._items)
+
     def copy(self):
         new = FakeTable()
         new._items = list(self._items)

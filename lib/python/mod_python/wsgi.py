@@ -88,7 +88,7 @@ def build_environ(req):
         return None
     req.path_info = uri[len(base):]
     req.add_cgi_vars()
-    env = dict(req.subprocess_env.items())
+    env = req.subprocess_env._as_dict()
     # req.uri is UTF-8 text; PEP 3333 wants the raw bytes as Latin-1, as
     # the tables (subprocess_env) already give them.
     env["SCRIPT_NAME"] = _native(base)
