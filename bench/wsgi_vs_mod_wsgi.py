@@ -111,27 +111,36 @@ def check_bodies(srv, label):
                              % (label, name, path, r, srv.error_log()[-3000:]))
 
 
-def run(label, config, args, **server_args):
-    with wrk_bench.apache(config, FILES, args.mpm, **server_args) as srv:
-        check_bodies(srv, label)
-        return {"%s %s" % (label, name) if name != "static" else "static":
-                wrk_bench.measure(srv, path, args) for name, path in PATHS}
-
-
 def main():
-    args = wrk_bench.arg_parser(__doc__).parse_args()
+    parser = wrk_bench.arg_parser(__doc__)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="measurements of each, interleaved (the median is shown)")
+    args = parser.parse_args()
     if not os.path.exists(MOD_WSGI):
         raise SystemExit("%s is missing: apt-get install libapache2-mod-wsgi-py3" % MOD_WSGI)
     install_deps()
-    results = run("mod_python", MOD_PYTHON_CONFIG, args,
-                  site_dirs=os.pathsep.join([wrk_bench.LIBDIR, DEPS, "@ROOT@/apps"]))
-    wsgi = run("mod_wsgi", MOD_WSGI_CONFIG % {"deps": DEPS}, args,
-               python=False, modules=["wsgi"])
-    results.update((name, value) for name, value in wsgi.items() if name != "static")
+    site_dirs = os.pathsep.join([wrk_bench.LIBDIR, DEPS, "@ROOT@/apps"])
+    with wrk_bench.apache(MOD_PYTHON_CONFIG, FILES, args.mpm, site_dirs=site_dirs) as ours, \
+            wrk_bench.apache(MOD_WSGI_CONFIG % {"deps": DEPS}, FILES, args.mpm,
+                             python=False, modules=["wsgi"]) as theirs:
+        servers = {"mod_python": ours, "mod_wsgi": theirs}
+        for label, srv in servers.items():
+            check_bodies(srv, label)
+        # Interleaved rounds, so that drift in the machine's speed (a shared
+        # VM) hits both modules alike.
+        runs = {}
+        for _ in range(args.rounds):
+            for name, path in PATHS:
+                for label, srv in servers.items():
+                    key = "static" if name == "static" else "%s %s" % (label, name)
+                    if name == "static" and label != "mod_python":
+                        continue
+                    runs.setdefault(key, []).append(wrk_bench.measure(srv, path, args))
+    results = {key: sorted(values)[len(values) // 2] for key, values in runs.items()}
     wrk_bench.report(results)
     for app in ("bottle", "falcon"):
-        ours, theirs = results["mod_python " + app][0], results["mod_wsgi " + app][0]
-        print("%s: mod_python.wsgi / mod_wsgi = %.2f" % (app, ours / theirs))
+        ours_rate, theirs_rate = results["mod_python " + app][0], results["mod_wsgi " + app][0]
+        print("%s: mod_python.wsgi / mod_wsgi = %.2f" % (app, ours_rate / theirs_rate))
 
 
 if __name__ == "__main__":
