@@ -385,20 +385,26 @@ def test_trac_ticket_attachment_search(trac):
     assert "%s/ticket/%d" % (base, number) in found.text
 
 
-def test_trac_concurrent_requests(trac):
-    browser, base = trac
+def concurrent_gets(server, path, marker, n=8):
+    """n simultaneous GETs of path: (status, marker in body) for each."""
     results = []
 
     def fetch():
-        r = browser.server.get(base + "/wiki/WikiStart")
-        results.append((r.status, "Welcome to Trac" in r.text))
+        r = server.get(path)
+        results.append((r.status, marker in r.text))
 
-    threads = [threading.Thread(target=fetch) for _ in range(8)]
+    threads = [threading.Thread(target=fetch) for _ in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert results == [(200, True)] * 8
+    return results
+
+
+def test_trac_concurrent_requests(trac):
+    browser, base = trac
+    assert concurrent_gets(browser.server, base + "/wiki/WikiStart",
+                           "Welcome to Trac") == [(200, True)] * 8
 
 
 def test_trac_modpython_frontend_without_uri_root(trac_site):
@@ -647,18 +653,8 @@ def test_django_unicode_user_and_search(django_site):
 
 
 def test_django_concurrent_requests(django_site):
-    results = []
-
-    def fetch():
-        r = django_site.get("/dj/admin/login/")
-        results.append((r.status, "csrfmiddlewaretoken" in r.text))
-
-    threads = [threading.Thread(target=fetch) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert results == [(200, True)] * 8
+    assert concurrent_gets(django_site, "/dj/admin/login/",
+                           "csrfmiddlewaretoken") == [(200, True)] * 8
 
 
 def test_django_static_file(django_site):
