@@ -268,6 +268,8 @@ class Response:
 
 
 _RAW_FILES = (io.BufferedReader, io.BufferedRandom, io.FileIO)
+# Linux names every open descriptor here; elsewhere files are read in blocks.
+_FD_DIR = "/proc/self/fd" if os.path.isdir("/proc/self/fd") else None
 
 
 class FileWrapper:
@@ -292,7 +294,7 @@ class FileWrapper:
         """A path that opens the very file being read, when it is a regular
         file read as raw bytes (not, say, a GzipFile, whose position is in
         the uncompressed data); else None."""
-        if not isinstance(self.filelike, _RAW_FILES):
+        if _FD_DIR is None or not isinstance(self.filelike, _RAW_FILES):
             return None
         try:
             self.filelike.flush()     # what was written goes to the file first
@@ -303,7 +305,7 @@ class FileWrapper:
             return None
         # the open descriptor, not its name: the name may lead elsewhere
         # by now (replaced, renamed, relative to another directory)
-        return "/proc/self/fd/%d" % fd
+        return "%s/%d" % (_FD_DIR, fd)
 
 
 def request_start_response(req, status, headers, exc_info=None):
