@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""Benchmark: every kind of mod_python page next to a static file, on one
+Apache, and the same pages on Debian's mod_python 3.5 when it is installed.
+
+Pages: a hello handler, a publisher hello, a PSP hello, a page reading and
+saving a FileSession, a DbmSession and a MemorySession, and a 20-field
+urlencoded POST through FieldStorage.  Each module runs its own private
+Apache (same binary, same MPM); the ratio is requests/s over the static
+file's on that same server.  3.5's module is copied aside to build/bench/
+and loaded only here (the tests never load it); its Python package is
+Debian's, in /usr/lib/python3/dist-packages.
+
+Run after `make`:  python3 bench/compare.py --mpm event
+"""
+
+import os
+import shutil
+import urllib.parse
+
+import wrk_bench
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEBIAN_35 = "/usr/lib/apache2/modules/mod_python.so"
+COPY_35 = os.path.join(REPO, "build", "bench", "mod_python-3.5.so")
+
+BODY = "Hello, world\n"
+
+HANDLERS = """\
+from mod_python import apache, util, Session
+
+def handler(req):
+    req.content_type = "text/plain"
+    req.write("Hello, world\\n")
+    return apache.OK
+
+def session(req):
+    s = Session.Session(req)
+    s["n"] = s.get("n", 0) + 1
+    s.save()
+    req.content_type = "text/plain"
+    req.write("Hello, world\\n")
+    return apache.OK
+
+def form(req):
+    fs = util.FieldStorage(req)
+    req.content_type = "text/plain"
+    req.write("%d fields\\n" % len(fs.list))
+    return apache.OK
+"""
+
+PAGE = """\
+def hello(req):
+    return "Hello, world\\n"
+"""
+
+PSP = "Hello, <%= 'world' %>\n"
+
+SESSION_TYPES = ("FileSession", "DbmSession", "MemorySession")
+
+CONFIG = """
+<Directory @DOCROOT@>
+  Require all granted
+  PythonOption mod_python.session.database_directory @ROOT@/tmp
+  <Files "hello.py">
+    SetHandler mod_python
+    PythonHandler handlers
+  </Files>
+  <Files "page.py">
+    SetHandler mod_python
+    PythonHandler mod_python.publisher
+  </Files>
+  <Files "hello.psp">
+    SetHandler mod_python
+    PythonHandler mod_python.psp
+  </Files>
+  <Files "form.py">
+    SetHandler mod_python
+    PythonHandler handlers::form
+  </Files>
+%(sessions)s
+</Directory>
+KeepAlive On
+MaxKeepAliveRequests 0
+"""
+
+SESSION_FILES = """\
+  <Files "%(type)s.py">
+    SetHandler mod_python
+    PythonHandler handlers::session
+    PythonOption mod_python.session.session_type %(type)s
+  </Files>"""
+
+FILES = dict({"static.txt": BODY, "handlers.py": HANDLERS, "hello.py": "",
+              "page.py": PAGE, "hello.psp": PSP, "form.py": ""},
+             **{"%s.py" % t: "" for t in SESSION_TYPES})
+
+FORM_BODY = urllib.parse.urlencode(
+    [("f%d" % i, "value %d: caf\u00e9 & more" % i) for i in range(20)])
+
+POST_LUA = """\
+wrk.method = "POST"
+wrk.body = "%s"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+""" % FORM_BODY
+
+# Existing sessions sent in turn: pages load and save them (rather than
+# make new ones), and concurrent requests rarely wait for one lock.
+COOKIES_LUA = """\
+cookies = {%s}
+n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", nil, {["Cookie"] = cookies[n %% #cookies + 1]})
+end
+"""
+
+PAGES = (("static", "/static.txt"), ("hello handler", "/hello.py"),
+         ("publisher hello", "/page.py/hello"), ("PSP hello", "/hello.psp")) + tuple(
+    (t, "/%s.py" % t) for t in SESSION_TYPES) + (("form POST (20 fields)", "/form.py"),)
+
+
+def session_cookies(srv, path, count=32):
+    cookies = []
+    for _ in range(count):
+        r = srv.get(path)
+        if r.status != 200 or not r.header("Set-Cookie"):
+            raise SystemExit("%s answered %r\n%s" % (path, r, srv.error_log()[-2000:]))
+        cookies.append(r.header("Set-Cookie").split(";")[0])
+    return cookies
+
+
+def check(srv, label):
+    for name, path in PAGES:
+        r = srv.post(path, FORM_BODY) if "POST" in name else srv.get(path)
+        expected = "20 fields\n" if "POST" in name else BODY
+        if (r.status, r.text) != (200, expected):
+            raise SystemExit("%s: %s (%s) answered %r\n%s"
+                             % (label, name, path, r, srv.error_log()[-2000:]))
+
+
+def measure_all(srv, args):
+    results = {}
+    for name, path in PAGES:
+        if name in SESSION_TYPES:
+            lua = COOKIES_LUA % ", ".join('"%s"' % c for c in session_cookies(srv, path))
+        else:
+            lua = POST_LUA if "POST" in name else None
+        if lua:
+            with wrk_bench.lua_script(lua) as script:
+                results[name] = wrk_bench.measure(srv, path, args, script)
+        else:
+            results[name] = wrk_bench.measure(srv, path, args)
+    return results
+
+
+def run(label, args, **server_args):
+    config = CONFIG % {"sessions": "\n".join(SESSION_FILES % {"type": t}
+                                               for t in SESSION_TYPES)}
+    with wrk_bench.apache(config, FILES, args.mpm, **server_args) as srv:
+        check(srv, label)
+        return measure_all(srv, args)
+
+
+def run_35(args, module):
+    """run() with 3.5's module.  3.5 finds its Python through PATH (ours is
+    built for one), so Apache starts with the system's PATH only."""
+    path = os.environ["PATH"]
+    os.environ["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin"
+    try:
+        return run("3.5", args, python=False,
+                   main_config='LoadModule python_module "%s"' % module)
+    finally:
+        os.environ["PATH"] = path
+
+
+def module_35():
+    """The copy of Debian's 3.5 module, made on first use; None without it."""
+    if not os.path.exists(DEBIAN_35):
+        return None
+    if not os.path.exists(COPY_35):
+        os.makedirs(os.path.dirname(COPY_35), exist_ok=True)
+        shutil.copy(DEBIAN_35, COPY_35)
+    return COPY_35
+
+
+def report(columns):
+    labels = list(columns)
+    print("%-24s" % "" + "".join("%28s" % label for label in labels))
+    print("%-24s" % "page" + "  req/s  ratio  CPU us/req " * len(labels))
+    for name, _ in PAGES:
+        row = "%-24s" % name
+        for label in labels:
+            rate, cpu, errors = columns[label][name]
+            ratio = rate / columns[label]["static"][0]
+            row += " %7.0f  %5.2f  %8.1f%s  " % (rate, ratio, cpu, "!" if errors else " ")
+        print(row)
+    print("(ratio: requests/s over the static file's on the same server; "
+          "! marks non-2xx answers)")
+
+
+def main():
+    args = wrk_bench.arg_parser(__doc__).parse_args()
+    columns = {"mod_python (this)": run("this", args)}
+    old = module_35()
+    if old:
+        columns["mod_python 3.5"] = run_35(args, old)
+    else:
+        print("(no %s: Debian's libapache2-mod-python is not installed)" % DEBIAN_35)
+    print("MPM: %s, wrk -t%d -c%d, %d s a page"
+          % (args.mpm, args.threads, args.connections, args.seconds))
+    report(columns)
+
+
+if __name__ == "__main__":
+    main()
