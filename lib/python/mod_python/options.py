@@ -91,6 +91,14 @@ def text(req, *keys):
     return None
 
 
+def any_with_prefix(req, prefix):
+    """Whether any option whose key starts with prefix is set, in one look
+    at the options (a module reading many of its options can skip them all
+    when none is set)."""
+    prefix = prefix.lower()
+    return any(key.lower().startswith(prefix) for key in _options(req))
+
+
 def flag(req, default, *keys):
     """A boolean option (On/Off, yes/no, true/false, 1/0)."""
     return _typed(req, default, keys, parse_flag, "On or Off")

@@ -73,6 +73,14 @@ class _Text(str):
         return copy
 
 
+def _text_of(cls, raw, new=str.__new__):
+    """cls._from_bytes(raw), with the common ASCII case inline: forms are
+    made of many short fields, and each call counts."""
+    if raw.isascii():
+        return new(cls, raw.decode("ascii"))
+    return cls._from_bytes(raw)
+
+
 def _name(name):
     """A field name as FieldStorage keeps it (bytes are decoded as UTF-8)."""
     if isinstance(name, _Text):
@@ -367,8 +375,11 @@ class _Limits:
     """The effective mod_python.util.* limits of a request (0: no limit)."""
 
     def __init__(self, req):
-        for key, default in _LIMIT_DEFAULTS.items():
-            setattr(self, key, options.size(req, default, _OPTION_PREFIX + key))
+        self.__dict__.update(_LIMIT_DEFAULTS)
+        # one look at the options when none is set, as is usual
+        if options.any_with_prefix(req, _OPTION_PREFIX):
+            for key, default in _LIMIT_DEFAULTS.items():
+                setattr(self, key, options.size(req, default, _OPTION_PREFIX + key))
 
     def exceeds(self, key, value):
         limit = getattr(self, key)
@@ -596,15 +607,17 @@ class FieldStorage:
 
     def _add_pairs(self, pairs):
         """Add (name, value) bytes pairs as StringFields, within limits."""
-        max_size = self._limits.max_field_size or float("inf")
-        fields = []
+        max_size = self._limits.max_field_size or _UNLIMITED
+        fields, total = [], 0
         for name, value in pairs:
-            if len(name) + len(value) > max_size:
+            size = len(name) + len(value)
+            if size > max_size:
                 raise self._limits.refusal("a form field", "max_field_size")
-            self._count_text(len(name) + len(value))
-            field = StringField._from_bytes(value)
-            field.name = _Text._from_bytes(name)
+            total += size
+            field = _text_of(StringField, value)
+            field.name = _text_of(_Text, name)
             fields.append(field)
+        self._count_text(total)
         self._count_fields(len(fields))
         self.list.extend(fields)
 
