@@ -96,3 +96,10 @@ def test_debug_and_autoreload(config, debug, autoreload):
     assert options.autoreload(holder) is autoreload
     assert options.debug_in(config) is debug
     assert options.autoreload_in(config) is autoreload
+
+
+def test_any_with_prefix():
+    req = Holder({"Mod_Python.Util.max_parts": "5", "other": "x"})
+    assert options.any_with_prefix(req, "mod_python.util.")
+    assert not options.any_with_prefix(req, "mod_python.session.")
+    assert not options.any_with_prefix(object(), "mod_python.util.")
