@@ -191,9 +191,15 @@ PyObject *mp_global_lock(PyObject *module, PyObject *args)
     apr_status_t rc;
     if (!m)
         return NULL;
-    MP_BEGIN_ALLOW_THREADS
-    rc = apr_global_mutex_lock(m);
-    MP_END_ALLOW_THREADS
+    /* A free mutex is taken without giving up the GIL: getting the GIL
+     * back from the other threads of a threaded child costs far more than
+     * the lock itself.  Only a busy one is waited for without the GIL. */
+    rc = apr_global_mutex_trylock(m);
+    if (rc != APR_SUCCESS) {            /* busy (or no trylock): wait */
+        MP_BEGIN_ALLOW_THREADS
+        rc = apr_global_mutex_lock(m);
+        MP_END_ALLOW_THREADS
+    }
     if (rc != APR_SUCCESS)
         return PyErr_Format(PyExc_ValueError, "Failed to acquire global mutex lock (%d)", rc);
     Py_RETURN_NONE;
