@@ -5,14 +5,16 @@ Apache, and the same pages on Debian's mod_python 3.5 when it is installed.
 Pages: a hello handler, a publisher hello, a PSP hello, a page reading and
 saving a FileSession, a DbmSession and a MemorySession, and a 20-field
 urlencoded POST through FieldStorage.  Each module runs its own private
-Apache (same binary, same MPM); the ratio is requests/s over the static
-file's on that same server.  3.5's module is copied aside to build/bench/
+Apache (same binary, same MPM), both up at once and measured in turn,
+round after round; the ratio is requests/s over the static file's on that
+same server.  3.5's module is copied aside to build/bench/
 and loaded only here (the tests never load it); its Python package is
 Debian's, in /usr/lib/python3/dist-packages.
 
 Run after `make`:  python3 bench/compare.py --mpm event
 """
 
+import contextlib
 import os
 import shutil
 import urllib.parse
@@ -138,39 +140,63 @@ def check(srv, label):
                              % (label, name, path, r, srv.error_log()[-2000:]))
 
 
-def measure_all(srv, args):
-    results = {}
+def scripts_for(srv):
+    """{page name: wrk Lua script text or None} for one server (its own
+    session cookies)."""
+    scripts = {}
     for name, path in PAGES:
         if name in SESSION_TYPES:
-            lua = COOKIES_LUA % ", ".join('"%s"' % c for c in session_cookies(srv, path))
+            cookies = session_cookies(srv, path)
+            scripts[name] = COOKIES_LUA % ", ".join('"%s"' % c for c in cookies)
         else:
-            lua = POST_LUA if "POST" in name else None
-        if lua:
-            with wrk_bench.lua_script(lua) as script:
-                results[name] = wrk_bench.measure(srv, path, args, script)
-        else:
-            results[name] = wrk_bench.measure(srv, path, args)
-    return results
+            scripts[name] = POST_LUA if "POST" in name else None
+    return scripts
 
 
-def run(label, args, **server_args):
-    config = CONFIG % {"sessions": "\n".join(SESSION_FILES % {"type": t}
-                                               for t in SESSION_TYPES)}
-    with wrk_bench.apache(config, FILES, args.mpm, **server_args) as srv:
-        check(srv, label)
-        return measure_all(srv, args)
+def measure(srv, path, args, lua):
+    if not lua:
+        return wrk_bench.measure(srv, path, args)
+    with wrk_bench.lua_script(lua) as script:
+        return wrk_bench.measure(srv, path, args, script)
 
 
-def run_35(args, module):
-    """run() with 3.5's module.  3.5 finds its Python through PATH (ours is
-    built for one), so Apache starts with the system's PATH only."""
+def measure_interleaved(servers, args):
+    """{label: {page: median (rate, CPU, errors)}} over args.rounds rounds,
+    each page measured on every server in turn, so that drift in the
+    machine's speed (a shared VM) hits every column alike."""
+    scripts = {label: scripts_for(srv) for label, srv in servers.items()}
+    runs = {label: {} for label in servers}
+    for _ in range(args.rounds):
+        for name, path in PAGES:
+            for label, srv in servers.items():
+                runs[label].setdefault(name, []).append(
+                    measure(srv, path, args, scripts[label][name]))
+    return {label: {name: sorted(values)[len(values) // 2]
+                    for name, values in pages.items()}
+            for label, pages in runs.items()}
+
+
+def server_config():
+    return CONFIG % {"sessions": "\n".join(SESSION_FILES % {"type": t}
+                                           for t in SESSION_TYPES)}
+
+
+@contextlib.contextmanager
+def apache_35(args, module):
+    """A server with 3.5's module.  3.5 finds its Python through PATH (ours
+    is built for one), so Apache starts with the system's PATH only."""
     path = os.environ["PATH"]
     os.environ["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin"
     try:
-        return run("3.5", args, python=False,
-                   main_config='LoadModule python_module "%s"' % module)
+        server = wrk_bench.apache(server_config(), FILES, args.mpm, python=False,
+                                  main_config='LoadModule python_module "%s"' % module)
+        srv = server.__enter__()
     finally:
         os.environ["PATH"] = path
+    try:
+        yield srv
+    finally:
+        server.__exit__(None, None, None)
 
 
 def module_35():
@@ -199,15 +225,24 @@ def report(columns):
 
 
 def main():
-    args = wrk_bench.arg_parser(__doc__).parse_args()
-    columns = {"mod_python (this)": run("this", args)}
+    parser = wrk_bench.arg_parser(__doc__)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="measurements of each page on each server, "
+                             "interleaved (the median is shown)")
+    args = parser.parse_args()
     old = module_35()
-    if old:
-        columns["mod_python 3.5"] = run_35(args, old)
-    else:
-        print("(no %s: Debian's libapache2-mod-python is not installed)" % DEBIAN_35)
-    print("MPM: %s, wrk -t%d -c%d, %d s a page"
-          % (args.mpm, args.threads, args.connections, args.seconds))
+    with contextlib.ExitStack() as stack:
+        servers = {"mod_python (this)": stack.enter_context(
+            wrk_bench.apache(server_config(), FILES, args.mpm))}
+        if old:
+            servers["mod_python 3.5"] = stack.enter_context(apache_35(args, old))
+        else:
+            print("(no %s: Debian's libapache2-mod-python is not installed)" % DEBIAN_35)
+        for label, srv in servers.items():
+            check(srv, label)
+        columns = measure_interleaved(servers, args)
+    print("MPM: %s, wrk -t%d -c%d, %d s a page, median of %d rounds"
+          % (args.mpm, args.threads, args.connections, args.seconds, args.rounds))
     report(columns)
 
 
