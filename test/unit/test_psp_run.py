@@ -26,6 +26,8 @@ class FakeRequest:
         self.options = options or {}
         self.docroot = docroot
         self.server = object()
+        self.main = self.prev = None
+        self.notes = apache.table()     # the re-entrant request locks use it
         self.content_type = None
         self.status = 200
         self.sent_bodyct = 0
@@ -515,3 +517,17 @@ def test_cached_pages_run_fast(page):
     for _ in range(1000):
         psp.PSP(req).run()
     assert time.perf_counter() - start < 2
+
+
+def test_dbm_cache_under_a_mutex_the_request_holds(page, tmp_path, monkeypatch):
+    # a request holding mutex 0 (a DbmSession's) must not wait for itself
+    from mod_python import session_locks
+    db = str(tmp_path / "psp_cache")
+    req = page("p.psp", "<%= 6 * 7 %>",
+               options={"mod_python.psp.cache_database_filename": db})
+    with session_locks.GlobalMutex(req, "dbm", 0):
+        def deadlock(*args):
+            raise AssertionError("mutex 0 taken twice by one request")
+        monkeypatch.setattr(apache, "_global_lock", deadlock)
+        assert run(req) == "42"
+    assert any(name.startswith("psp_cache") for name in os.listdir(tmp_path))

@@ -53,14 +53,14 @@ def nested_auth(obj):
     changed since the import), or when a decorator hides a protected
     function."""
     func = getattr(obj, "__func__", obj)
-    layers = _layers(func)
-    sources = [_source(layer) for layer in layers]
+    chain = layers(func)
+    sources = [_source(layer) for layer in chain]
     cached = _nested_found.get(func)
     if cached is not None and all(a is b for a, b in zip(cached[0], sources)):
         return cached[1]
     found = {}
     # innermost first, so that a decorator's wrapper can override
-    for layer, source in reversed(list(zip(layers, sources))):
+    for layer, source in reversed(list(zip(chain, sources))):
         items = _auth_items(layer, source)
         _require_all_read(layer, source, items)
         for name, code, value in items:
@@ -73,7 +73,7 @@ def nested_auth(obj):
                     "constant, a nested def or a name of the page)"
                     % (layer.__qualname__, layer.__code__.co_filename, name))
             found[name] = value
-    _refuse_hidden(layers[-1])
+    _refuse_hidden(chain[-1])
     _nested_found[func] = (sources, found)
     return found
 
@@ -120,7 +120,7 @@ def _evaluate(layer, name, code):
     return namespace[name]
 
 
-def _layers(func):
+def layers(func):
     """`func` and the functions it wraps (functools.wraps' __wrapped__),
     so that decorating a protected function keeps it protected."""
     layers = []

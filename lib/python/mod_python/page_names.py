@@ -13,7 +13,7 @@ import threading
 import types
 import weakref
 
-from mod_python import cache
+from mod_python import cache, nestedauth
 
 # page module -> frozenset of the names its own statements bind
 _own_names = weakref.WeakKeyDictionary()
@@ -126,11 +126,5 @@ def _walrus_targets(stmt):
 def _defined_in(page, func):
     """Whether func, or a function it wraps (functools.wraps), was compiled
     in the page's own namespace."""
-    func = getattr(func, "__func__", func)
-    seen = set()
-    while isinstance(func, types.FunctionType) and id(func) not in seen:
-        if func.__globals__ is page.__dict__:
-            return True
-        seen.add(id(func))
-        func = getattr(func, "__wrapped__", None)
-    return False
+    layers = nestedauth.layers(getattr(func, "__func__", func))
+    return any(layer.__globals__ is page.__dict__ for layer in layers)

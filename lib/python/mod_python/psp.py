@@ -25,6 +25,7 @@ import threading
 import types
 
 from mod_python import apache, options, privatefiles, pspparser, util
+from mod_python.session_locks import GlobalMutex
 
 __all__ = ["PSP", "PSPInterface", "handler", "parse", "parsestring"]
 
@@ -266,16 +267,14 @@ def _dbm_access(req, dbm_file, action):
     one reserved for dbm files); errors are logged and give None."""
     import dbm
     try:
-        apache._global_lock(req.server, None, 0)
-        try:
+        # re-entrant: the request may hold mutex 0 already (a DbmSession)
+        with GlobalMutex(req, None, 0):
             _check_dbm_files(req, dbm_file)
             with dbm.open(dbm_file, "c", 0o640) as db:
                 # again once open: a file planted between the check and
                 # the open (in a sticky /tmp) must not be read
                 _check_dbm_files(req, dbm_file)
                 return action(db)
-        finally:
-            apache._global_unlock(req.server, None, 0)
     except apache.SERVER_RETURN:
         raise
     except Exception as exc:

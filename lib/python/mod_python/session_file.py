@@ -44,7 +44,7 @@ def _read_own_pickle(path):
 def _write_pickle_atomically(path, record):
     """Write to a private temporary file beside path, then rename it."""
     directory = os.path.dirname(path)
-    os.makedirs(directory, 0o750, exist_ok=True)
+    os.makedirs(directory, 0o700, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:

@@ -58,8 +58,10 @@ def _find_application(req):
                       % APPLICATION_OPTION)
         raise apache.SERVER_RETURN(apache.HTTP_INTERNAL_SERVER_ERROR)
     module_name, _, name = spec.partition("::")
-    module = apache.import_module(module_name, autoreload=options.autoreload(req),
-                                  log=options.debug(req))
+    config = req.get_config()
+    module = apache.import_module(module_name,
+                                  autoreload=options.autoreload_in(config),
+                                  log=options.debug_in(config))
     app = _lookup(module, name or "application")
     if app is None:
         _warn(req, "%s (%r) not found, declining."
@@ -96,8 +98,6 @@ def build_environ(req):
     authorization = req.headers_in.get("Authorization")
     if authorization is not None:
         env["HTTP_AUTHORIZATION"] = authorization
-    if req.filename:
-        env["SCRIPT_FILENAME"] = req.filename
     if env["PATH_INFO"]:
         env["PATH_TRANSLATED"] = req.document_root() + env["PATH_INFO"]
     env.update(_wsgi_keys(req, env))
