@@ -336,6 +336,7 @@ def site(module_mpm):
 
 
 def test_section_path_with_escaped_quotes(site):
+    # B-41 for a <Directory> path Apache reads with escapes
     r = site.get("/b_quote/say%20%22hi%22/page.py")
     assert (r.status, r.text) == (
         200, 'published from %s/b_quote/say "hi"/' % site.docroot)

@@ -831,7 +831,9 @@ def test_add_cgi_vars(site):
 
 
 def test_request_uri_is_the_raw_uri_of_the_request_line(site):
-    # as Apache's CGI gives it: still %-encoded, with the query string
+    # G-196 refined on purpose (issue 13): REQUEST_URI is what Apache's CGI
+    # gives, still %-encoded and with the query string, so it equals
+    # req.uri only for a plain URI without a query
     d = site.get("/g196.py/some/path%20x%3F?q=1&r=%2F").json()
     assert d["REQUEST_URI"] == "/g196.py/some/path%20x%3F?q=1&r=%2F"
     assert d["uri"] == "/g196.py/some/path x?"

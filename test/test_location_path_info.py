@@ -50,10 +50,13 @@ def site(module_mpm):
     ("/lp/api/v1", (None, "/lp/api/v1", None)),       # a pattern, inside /lp
     ("/wildcard", (None, "/wildcard", None))])    # a wildcard
 def test_path_info_in_a_python_location(site, uri, expected):
+    # E-122: SCRIPT_NAME is req.uri minus req.path_info
     assert site.get(uri).text == repr(expected)
 
 
 def test_no_directory_walk_for_a_python_location(site):
+    # B-45: no file, and no <Directory> walk that would log AH00029
     mark = site.log_mark()
-    site.get("/lp/x")
+    r = site.get("/lp/x")
+    assert (r.status, r.text) == (200, repr(("/x", "/lp", "/x")))
     assert "AH00029" not in site.error_log(since=mark)

@@ -120,5 +120,6 @@ def test_setup_and_restore(monkeypatch):
 
 
 def test_apache_reexports_the_cgi_emulation():
+    assert len(cgi_emulation.__all__) == 6
     for name in cgi_emulation.__all__:
         assert getattr(apache, name) is getattr(cgi_emulation, name)

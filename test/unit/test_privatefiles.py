@@ -77,11 +77,17 @@ def test_check_parent(tmp_path, mode, refused):
         privatefiles.check_parent(str(parent / "f"), "cache")
 
 
-def test_check_parent_of_another_user(tmp_path, monkeypatch):
-    os.chmod(tmp_path, 0o755)
+@pytest.mark.parametrize("owner,refused", [(12345, False), (54321, True), (0, False)])
+def test_check_parent_owners(tmp_path, monkeypatch, owner, refused):
+    # this process's user (12345 here) or root may own it; anyone else not
+    parent = tmp_path / "p"
+    parent.mkdir(mode=0o755)
+    real_stat = os.stat
     monkeypatch.setattr(os, "geteuid", lambda: 12345)
-    if os.stat(tmp_path).st_uid == 0:
-        privatefiles.check_parent(str(tmp_path / "f"), "cache")   # root's: fine
-    else:
+    monkeypatch.setattr(os, "stat", lambda p, *a, **k: os.stat_result(
+        real_stat(p)[:4] + (owner,) + real_stat(p)[5:]))
+    if refused:
         with pytest.raises(UnsafePath):
-            privatefiles.check_parent(str(tmp_path / "f"), "cache")
+            privatefiles.check_parent(str(parent / "f"), "cache")
+    else:
+        privatefiles.check_parent(str(parent / "f"), "cache")
