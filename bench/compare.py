@@ -17,15 +17,16 @@ Run after `make`:  python3 bench/compare.py --mpm event
 import contextlib
 import os
 import shutil
-import urllib.parse
 
+import form_post
+import psp_page
 import wrk_bench
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEBIAN_35 = "/usr/lib/apache2/modules/mod_python.so"
 COPY_35 = os.path.join(REPO, "build", "bench", "mod_python-3.5.so")
 
-BODY = "Hello, world\n"
+BODY = wrk_bench.HELLO_BODY
 
 HANDLERS = """\
 from mod_python import apache, util, Session
@@ -96,25 +97,8 @@ FILES = dict({"static.txt": BODY, "handlers.py": HANDLERS, "hello.py": "",
               "page.py": PAGE, "hello.psp": PSP, "form.py": ""},
              **{"%s.py" % t: "" for t in SESSION_TYPES})
 
-FORM_BODY = urllib.parse.urlencode(
-    [("f%d" % i, "value %d: caf\u00e9 & more" % i) for i in range(20)])
-
-POST_LUA = """\
-wrk.method = "POST"
-wrk.body = "%s"
-wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-""" % FORM_BODY
-
-# Existing sessions sent in turn: pages load and save them (rather than
-# make new ones), and concurrent requests rarely wait for one lock.
-COOKIES_LUA = """\
-cookies = {%s}
-n = 0
-request = function()
-  n = n + 1
-  return wrk.format("GET", nil, {["Cookie"] = cookies[n %% #cookies + 1]})
-end
-"""
+# The form of form_post.py; the session cookies go round as in psp_page.py.
+FORM_BODY, POST_LUA = form_post.BODY, form_post.POST_SCRIPT
 
 PAGES = (("static", "/static.txt"), ("hello handler", "/hello.py"),
          ("publisher hello", "/page.py/hello"), ("PSP hello", "/hello.psp")) + tuple(
@@ -147,7 +131,7 @@ def scripts_for(srv):
     for name, path in PAGES:
         if name in SESSION_TYPES:
             cookies = session_cookies(srv, path)
-            scripts[name] = COOKIES_LUA % ", ".join('"%s"' % c for c in cookies)
+            scripts[name] = psp_page.lua_text(cookies)
         else:
             scripts[name] = POST_LUA if "POST" in name else None
     return scripts
