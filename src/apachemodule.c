@@ -252,6 +252,15 @@ void mp_free_object(PyObject *obj)
 static int apache_exec(PyObject *m)
 {
     mp_types *types = PyModule_GetState(m);
+    const mp_interp *in = mp_interp_running();
+
+    /* Only in mod_python's own interpreters: one that Python code made
+     * itself has no record, so nothing could make objects of its types. */
+    if (!in || in->state != PyInterpreterState_Get()) {
+        PyErr_SetString(PyExc_ImportError, "_apache can only be imported in "
+                        "the interpreters mod_python runs handlers in");
+        return -1;
+    }
 
     types->server_return = PyErr_NewException("_apache.SERVER_RETURN", NULL, NULL);
     if (add_object(m, "SERVER_RETURN", Py_XNewRef(types->server_return)) < 0

@@ -752,3 +752,56 @@ PythonPath "['@DOCROOT@'] + sys.path"
     assert one[3] == two[3] == "True" and one[4] == two[4] == "no"
     assert one[1] != two[1] and one[2] != two[2]
     assert conn.get("/one").text.split("|")[1:3] == one[1:3]
+
+
+FOREIGN_INTERPRETER = """
+import threading
+import _xxsubinterpreters as interpreters
+from mod_python import apache
+
+CODE = '''
+try:
+    import _apache
+    _apache.table()["a"] = "b"
+    result = "imported"
+except ImportError as exc:
+    result = "ImportError: %s" % exc
+'''
+
+def handler(req):
+    # in this thread, and in a thread Python started: the interpreter is
+    # Python's own, not one of mod_python's
+    outcome = []
+    def run():
+        interp = interpreters.create()
+        try:
+            interpreters.run_string(interp, CODE + "\\nassert result != 'imported', result")
+            outcome.append("refused")
+        except Exception as exc:
+            outcome.append("%s: %s" % (type(exc).__name__, exc))
+        finally:
+            interpreters.destroy(interp)
+    run()
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    req.content_type = "text/plain"
+    req.write("|".join(outcome))
+    return apache.OK
+"""
+
+
+def test_an_interpreter_python_made_itself_cannot_import_apache(apache):
+    # there, _apache's objects would have no types to be made of: the
+    # import fails with ImportError instead of the child crashing
+    srv = apache(mpm="event", files={"foreign.py": FOREIGN_INTERPRETER}, config="""
+<Location /foreign>
+    SetHandler mod_python
+    PythonHandler foreign
+    PythonPath "['@DOCROOT@'] + sys.path"
+</Location>
+""")
+    assert srv.get("/foreign").text == "refused|refused"
+    assert srv.get("/foreign").text == "refused|refused"
+    log = srv.error_log()
+    assert "Segmentation fault" not in log and "exit signal" not in log
