@@ -429,6 +429,8 @@ static mp_interp *find_or_create(const char *name)
         create_interpreter(in);
         apr_thread_mutex_lock(interps_lock);
         in->creating = 0;
+        if (!in->state)         /* not made: a later request tries again */
+            apr_hash_set(interps, in->name, APR_HASH_KEY_STRING, NULL);
         apr_thread_cond_broadcast(interp_made);
         apr_thread_mutex_unlock(interps_lock);
     }
