@@ -893,3 +893,86 @@ def test_without_strict_mode_imported_callables_are_published(site):
             assert "publishes %s," % own not in log
         assert conn.get("/k_lax/page.py/index").text == "own index"
     assert site.error_log(since=mark).count("publishes glob,") == 1
+
+
+# ---------------------------------------------------------------------------
+# Remembered routes: the lookup of a URL that led to a plain function is
+# reused while the page is unchanged (issue 14); each way it can change
+# must take the full lookup again.
+
+ROUTE_PAGE = """
+    VERSION = 1
+
+    def hello(req):
+        return "hello %d" % VERSION
+
+    def greet(req, name="nobody"):
+        return "hi " + name
+
+    def form_kind(req):
+        return type(req.form).__name__
+
+    def protect(req):
+        # not "__auth__ = ..." here: that would protect this function only
+        globals()["__auth__"] = {"user": "secret"}
+        return "protected from now on"
+
+    def swap(req):
+        global hello
+        def hello(req):
+            return "swapped"
+        return "done"
+"""
+# one page per test: what a test does to its page stays there
+for name in ("edit", "query", "auth", "swap"):
+    page("k_route/%s.py" % name, ROUTE_PAGE)
+
+
+def rewrite_in_place(site, rel, old, new):
+    """Same size, same inode, within the same second: only the mtime's
+    fraction tells the versions apart."""
+    assert len(old) == len(new)
+    with open(site.path(rel), "r+") as f:
+        text = f.read()
+        f.seek(0)
+        f.write(text.replace(old, new))
+
+
+def test_remembered_route_follows_an_edit_in_the_same_second(site):
+    with closing(site.conn()) as conn:
+        for _ in range(3):
+            assert conn.get("/k_route/edit.py/hello").text == "hello 1"
+        rewrite_in_place(site, "k_route/edit.py", "VERSION = 1", "VERSION = 2")
+        assert conn.get("/k_route/edit.py/hello").text == "hello 2"
+
+
+def test_remembered_route_passes_the_query_and_makes_req_form(site):
+    with closing(site.conn()) as conn:
+        for _ in range(2):
+            assert conn.get("/k_route/query.py/greet").text == "hi nobody"
+            assert conn.get("/k_route/query.py/form_kind").text == "FieldStorage"
+        assert conn.get("/k_route/query.py/greet?name=bob").text == "hi bob"
+        r = conn.post("/k_route/query.py/greet", "name=ann",
+                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert r.text == "hi ann"
+
+
+def test_auth_set_on_the_page_later_protects_a_remembered_route(site):
+    # fails closed: a page that starts asking for credentials gets them asked
+    with closing(site.conn()) as conn:
+        for _ in range(2):
+            assert conn.get("/k_route/auth.py/greet").status == 200
+        assert conn.get("/k_route/auth.py/protect").status == 200
+        assert conn.get("/k_route/auth.py/greet").status == 401
+        r = conn.get("/k_route/auth.py/greet",
+                     headers={"Authorization": basic_auth("user", "secret")})
+        assert (r.status, r.text) == (200, "hi nobody")
+
+
+def test_a_function_replaced_in_the_page_is_the_one_published(site):
+    with closing(site.conn()) as conn:
+        first = conn.get("/k_route/swap.py/hello").text
+        assert first.startswith("hello")
+        assert conn.get("/k_route/swap.py/hello").text == first
+        assert conn.get("/k_route/swap.py/swap").text == "done"
+        assert conn.get("/k_route/swap.py/hello").text == "swapped"

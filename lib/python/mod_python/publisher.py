@@ -17,6 +17,7 @@ import types
 from mod_python import apache, cache, nestedauth, options, page_names, util
 
 _METHODS = ("GET", "POST", "HEAD")
+_METHOD_LIST = list(_METHODS)
 
 # On: publish only what a page defines itself, nothing it imports.
 STRICT_OPTION = "mod_python.publisher.strict"
@@ -25,14 +26,31 @@ STRICT_OPTION = "mod_python.publisher.strict"
 def handler(req):
     """Publish the object the URL names in the page file it maps to
     (PythonHandler mod_python.publisher)."""
-    req.allow_methods(list(_METHODS))
+    req.allow_methods(_METHOD_LIST)
     if req.method not in _METHODS:
         raise apache.SERVER_RETURN(apache.HTTP_METHOD_NOT_ALLOWED)
     config = req.get_config()
+    strict = options.flag(req, False, STRICT_OPTION)
+    autoreload = options.autoreload_in(config)
+    hlist = req.hlist
+    key = (req.filename, req.path_info, hlist.directory, hlist.is_location,
+           strict, autoreload)
+    route = _routes.get(key)
+    if route is not None and route.current(req, autoreload):
+        published = _publish_route(req, route)
+    else:
+        published = _look_up_and_publish(req, config, strict, autoreload, key)
+    if not published and not req._bytes_queued and options.debug_in(config):
+        req.log_error("mod_python.publisher: nothing to publish.",
+                      apache.APLOG_NOTICE)
+    return apache.OK
+
+
+def _look_up_and_publish(req, config, strict, autoreload, key):
+    """The whole way: page file, page module, auth, traversal; remembers
+    the route when the next request to this URL may skip it."""
     debug = options.debug_in(config)
     path, st, object_path = _locate(req)
-    autoreload = options.autoreload_in(config)
-    strict = options.flag(req, False, STRICT_OPTION)
     module = _pages[_Lookup(path, st, req, autoreload, debug, strict)]
     if _has_body(req):
         # Read before any __auth__ runs: one that opens a session would
@@ -41,10 +59,9 @@ def handler(req):
     auth = _Auth(req)
     auth.check(module)
     obj = _traverse(req, module, object_path, auth, strict)
-    if not _publish(req, obj) and not req._bytes_queued and debug:
-        req.log_error("mod_python.publisher: nothing to publish.",
-                      apache.APLOG_NOTICE)
-    return apache.OK
+    if path == key[0]:
+        _remember_route(req, key, module, object_path, obj)
+    return _publish(req, obj)
 
 
 def _has_body(req):
@@ -187,6 +204,64 @@ def _warn_exposed_imports(req, path, page):
         req.log_error("mod_python.publisher: %s publishes %s, which it imports "
                       "(PythonOption %s On publishes only what a page defines)"
                       % (path, name, STRICT_OPTION), apache.APLOG_WARNING)
+
+
+# ---------------------------------------------------------------------------
+# Routes: a URL's lookup done once per page version
+# ---------------------------------------------------------------------------
+
+class _Route:
+    """Where a URL led: a plain function of a page, with no auth names on
+    it or on the page.  Reused while the page file, the function and the
+    page's lack of auth names stay as they were."""
+
+    __slots__ = ("stamp", "module", "name", "function", "pass_req")
+
+    def __init__(self, stamp, module, name, function):
+        self.stamp = stamp
+        self.module, self.name, self.function = module, name, function
+        names, takes_any = util.parameters(function)
+        self.pass_req = takes_any or "req" in names
+
+    def current(self, req, autoreload):
+        """Whether the full lookup would still lead here.  The page file is
+        req.filename, whose stat Apache made for this request."""
+        found = self.module.__dict__
+        if (found.get(self.name) is not self.function or _REALM in found
+                or _AUTH in found or _ACCESS in found):
+            return False
+        return not autoreload or req._file_stamp() == self.stamp
+
+
+# (req.filename, req.path_info, handler directory, is_location, strict,
+# autoreload) -> _Route; URLs that led elsewhere than a plain function are not kept.
+_routes = {}
+_MAX_ROUTES = 1000
+
+
+def _remember_route(req, key, module, object_path, obj):
+    # The stamp is of the file before the page was loaded from it: if the
+    # file changed in between, the next request takes the full way again.
+    stamp = req._file_stamp()
+    if (stamp is None or type(obj) is not types.FunctionType or "." in object_path
+            or type(module) is not types.ModuleType
+            or module.__dict__.get(object_path) is not obj
+            or _auth_attributes(module) or _auth_attributes(obj)):
+        return
+    if len(_routes) >= _MAX_ROUTES:
+        _routes.clear()  # simpler than LRU, and a page set this big is rare
+    _routes[key] = _Route(stamp, module, object_path, obj)
+
+
+def _publish_route(req, route):
+    """_look_up_and_publish() for a remembered route: the function is
+    called with the request's fields, as by the full way."""
+    if req.args or _has_body(req):
+        form = util.request_form(req)
+        return _publish(req, util.apply_fs_data(route.function, form, req=req), 1)
+    util.request_form(req)  # req.form exists for the function, as always
+    result = route.function(req=req) if route.pass_req else route.function()
+    return _publish(req, result, 1)
 
 
 # ---------------------------------------------------------------------------
@@ -356,10 +431,10 @@ _HTML_END = re.compile(r"</html\s*>\s*$", re.IGNORECASE)
 _MAX_CALLS = 100
 
 
-def _publish(req, obj):
-    """Write `obj`, calling it first while it is callable; True when there
-    was something to write."""
-    form, calls = None, 0
+def _publish(req, obj, calls=0):
+    """Write `obj`, calling it first while it is callable (`calls` made
+    already); True when there was something to write."""
+    form = None
     while callable(obj):
         calls += 1
         if calls > _MAX_CALLS:

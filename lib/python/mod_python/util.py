@@ -856,7 +856,7 @@ def _function_code(obj):
     return getattr(getattr(obj, "__func__", obj), "__code__", None)
 
 
-def _parameters(obj, depth=0):
+def parameters(obj, depth=0):
     """What apply_fs_data may pass to obj: (names, accepts **kwargs)."""
     if inspect.isfunction(obj):
         return _code_parameters(obj.__code__, 0)
@@ -872,7 +872,7 @@ def _parameters(obj, depth=0):
         return _code_parameters(_function_code(call), 1)
     if call is obj or isinstance(call, types.MethodWrapperType):
         return (), False
-    return _parameters(call, depth + 1)
+    return parameters(call, depth + 1)
 
 
 def _form_values(fs):
@@ -890,7 +890,7 @@ def apply_fs_data(object, fs, **args):
     """Call object with the fields of fs (and args) it declares."""
     values = _form_values(fs)
     values.update(args)
-    names, takes_any = _parameters(object)
+    names, takes_any = parameters(object)
     if not takes_any:
         values = {name: value for name, value in values.items() if name in names}
     return object(**values)
