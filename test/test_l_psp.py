@@ -287,6 +287,20 @@ def test_page_recompiled_when_changed(site):
         assert conn.get("/edit.psp").text == "version 2"
 
 
+page("edit_in_place.psp", "version <%= 1 %>")
+
+
+def test_page_edited_in_place_in_the_same_second_is_recompiled(site):
+    # The page's own stat is Apache's for the request (issue 14): same
+    # size, same inode, within a second, only the mtime's fraction differs.
+    with closing(site.conn()) as conn:
+        for _ in range(3):
+            assert conn.get("/edit_in_place.psp").text == "version 1"
+        with open(site.path("edit_in_place.psp"), "r+") as f:
+            f.write("version <%= 2 %>")
+        assert conn.get("/edit_in_place.psp").text == "version 2"
+
+
 page("dbm/cached.psp", "cached <%= 6 * 7 %>")
 
 

@@ -89,7 +89,8 @@ class _Page:
     ({line: (file index, line)}), and the stamps of the files it was
     made from (the page first, then its includes)."""
 
-    __slots__ = ("code", "names", "files", "moved", "stamps", "hits")
+    __slots__ = ("code", "names", "files", "moved", "stamps", "hits",
+                 "request_stamp")
 
     def __init__(self, code, files, moved, stamps):
         self.code = code
@@ -98,6 +99,14 @@ class _Page:
         self.moved = moved
         self.stamps = stamps
         self.hits = 0
+        # req._file_stamp() of a request for the page that found it current
+        self.request_stamp = None
+
+    def current_for(self, stamp):
+        """True when the page, with no includes, was found current for a
+        request whose file had this req._file_stamp(): unchanged since."""
+        return (stamp is not None and stamp == self.request_stamp
+                and len(self.stamps) == 1)
 
     def current(self, st):
         """True while the page (stat `st`) and its includes are as they
@@ -222,14 +231,20 @@ _memory = _MemoryCache()
 
 def _load_file(req, path):
     """The compiled page at `path` (404 if there is no such file)."""
+    # Apache's stat of req.filename, made for this request, spares ours.
+    request_stamp = req._file_stamp() if path == req.filename else None
+    page = _memory.get(path)
+    if page is not None and page.current_for(request_stamp):
+        return page
     try:
         st = os.stat(path)
     except (OSError, ValueError):
         raise apache.SERVER_RETURN(apache.HTTP_NOT_FOUND)
     if not stat.S_ISREG(st.st_mode):
         raise apache.SERVER_RETURN(apache.HTTP_NOT_FOUND)
-    page = _memory.get(path)
     if page is not None and page.current(st):
+        # made before our stat: a change in between shows next time
+        page.request_stamp = request_stamp
         return page
     dbm_file = _dbm_filename(req)
     page = _dbm_get(req, dbm_file, path, st) if dbm_file else None
