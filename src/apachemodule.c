@@ -3,6 +3,7 @@
 #include "config.h"
 #include "convert.h"
 #include "filter.h"
+#include "files.h"
 #include "finfo.h"
 #include "mutex.h"
 #include "querystring.h"
@@ -176,6 +177,7 @@ static PyMethodDef apache_functions[] = {
      "parse_qsl(qs, keep_blank_values=0, strict_parsing=0)"},
     {"parse_qs", (PyCFunction)(void (*)(void))mp_parse_qs, METH_VARARGS | METH_KEYWORDS,
      "parse_qs(qs, keep_blank_values=0, strict_parsing=0)"},
+    {"_exchange_files", mp_exchange_files, METH_VARARGS, "_exchange_files(a, b)"},
     {"_global_lock", mp_global_lock, METH_VARARGS, "_global_lock(server, key, index=-1)"},
     {"_global_trylock", mp_global_trylock, METH_VARARGS, NULL},
     {"_global_unlock", mp_global_unlock, METH_VARARGS, NULL},

@@ -30,7 +30,8 @@ PyObject *mp_request_new(request_rec *r, mp_interp *interp)
     self->dict = NULL;
     self->headers_in = self->headers_out = self->err_headers_out = NULL;
     self->subprocess_env = self->notes = self->connection = NULL;
-    self->hlist = self->cleanups = NULL;
+    self->hlist = self->cleanups = self->options = NULL;
+    self->options_of = NULL;
     self->phase = self->extension = NULL;
     self->interp = interp;
     self->body_state = 0;
@@ -54,6 +55,7 @@ static void clear_members(mp_request *self)
     Py_CLEAR(self->connection);
     Py_CLEAR(self->hlist);
     Py_CLEAR(self->cleanups);
+    Py_CLEAR(self->options);
 }
 
 void mp_request_invalidate(mp_request *self)
@@ -76,6 +78,7 @@ static int req_traverse(mp_request *self, visitproc visit, void *arg)
     Py_VISIT(self->connection);
     Py_VISIT(self->hlist);
     Py_VISIT(self->cleanups);
+    Py_VISIT(self->options);
     return 0;
 }
 
@@ -279,16 +282,25 @@ static int copy_set_option(void *table, const char *key, const char *value)
     return 1;
 }
 
+/* One table per request and configuration: library modules read several
+ * options a request, and the configuration changes only between phases
+ * (the directory walk).  As in 3.5, changes to it last for the request. */
 static PyObject *req_get_options(mp_request *self, PyObject *unused)
 {
     request_rec *r = live(self);
+    const mp_dir_config *conf;
     mp_table *options;
     if (!r)
         return NULL;
+    conf = mp_dir_config_of(r);
+    if (self->options && self->options_of == conf)
+        return Py_NewRef(self->options);
     options = (mp_table *)PyObject_CallNoArgs((PyObject *)mp_types_running()->table);
-    if (options)
-        apr_table_do(copy_set_option, options->table, mp_dir_config_of(r)->options,
-                     NULL);
+    if (!options)
+        return NULL;
+    apr_table_do(copy_set_option, options->table, conf->options, NULL);
+    Py_XSETREF(self->options, Py_NewRef((PyObject *)options));
+    self->options_of = conf;
     return (PyObject *)options;
 }
 

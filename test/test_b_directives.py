@@ -642,3 +642,45 @@ def test_debug_logs_module_import(site):
     mark = site.log_mark()
     assert site.get("/b49.py").text == "b49"
     site.wait_log("mod_python: (Re)importing module 'b49'", since=mark)
+
+
+# req.get_options() is one table per request and configuration (issue 14:
+# library modules read many options a request); the configuration after
+# the directory walk gets a table of its own.
+SITE.module("@ROOT@/b_phase_mods/b_phase.py", """
+def postread(req):
+    options = req.get_options()          # the server's: no walk yet
+    req.notes["early"] = options.get("b_phase", "none")
+    options["b_early"] = "set"
+    return apache.OK
+
+def handler(req):
+    req.get_options()["b_mut"] = "kept"
+    options = req.get_options()
+    return reply(req, {"early": req.notes["early"], "late": options.get("b_phase"),
+                       "early_change": options.get("b_early"),
+                       "change": options.get("b_mut")})
+""")
+SITE.file("@ROOT@/b_phase_docs/x", "")
+SITE.config("""
+    <VirtualHost *:@PORT2@>
+        ServerName bphase.example
+        DocumentRoot @ROOT@/b_phase_docs
+        PythonPath "sys.path+['@ROOT@/b_phase_mods']"
+        PythonOption b_phase server
+        PythonPostReadRequestHandler b_phase::postread
+        <Directory @ROOT@/b_phase_docs>
+            Require all granted
+            SetHandler mod_python
+            PythonHandler b_phase
+            PythonOption b_phase dir
+        </Directory>
+    </VirtualHost>
+""")
+
+
+def test_options_follow_the_configuration_of_each_phase(site):
+    r = site.get("/x", port=site.port2, host="bphase.example")
+    assert r.status == 200, r.text
+    assert r.json() == {"early": "server", "late": "dir", "early_change": None,
+                        "change": "kept"}

@@ -13,6 +13,7 @@ process).  RedisSession is tested in test_session_redis.py.
 import glob
 import json
 import os
+import pickle
 import shutil
 import signal
 import stat
@@ -262,6 +263,9 @@ SITE.handler("n317", """
 
     def handler(req):
         s = Session.Session(req)
+        if req.args == "delete":
+            s.invalidate()
+            return reply(req, {})
         s["x"] = req.args
         s.save()
         return reply(req, {"id": s.id(), "type": type(s).__name__, "new": s.is_new(),
@@ -282,6 +286,18 @@ def test_file_session(site):
     assert os.path.isfile(path)
     d2 = site.get("/n317.py?b", headers=with_cookie(d["id"])).json()
     assert (d2["id"], d2["new"], d2["x"]) == (d["id"], False, "b")
+    # Saved by swapping in a spare written beside it (issue 14): the spare
+    # now holds the version before.
+    assert stored_x(path) == "b" and stored_x(path + ".spare") == "a"
+    assert site.get("/n317.py?c", headers=with_cookie(d["id"])).json()["x"] == "c"
+    assert stored_x(path) == "c" and stored_x(path + ".spare") == "b"
+    site.get("/n317.py?delete", headers=with_cookie(d["id"]))
+    assert not os.path.exists(path) and not os.path.exists(path + ".spare")
+
+
+def stored_x(path):
+    with open(path, "rb") as f:
+        return pickle.load(f)["_data"]["x"]
 
 
 SITE.handler("n318", """

@@ -13,6 +13,8 @@ typedef struct {
     PyObject *subprocess_env, *notes, *connection;
     PyObject *hlist;           /* cursor of the running phase, or NULL */
     PyObject *cleanups;        /* [(callable, data)] from register_cleanup */
+    PyObject *options;         /* get_options() table, made from options_of */
+    const void *options_of;    /* the mp_dir_config it was made from */
     const char *phase;         /* running phase directive, or NULL */
     const char *extension;     /* matched "| .ext", or NULL */
     mp_interp *interp;

@@ -2,10 +2,12 @@
 and its cleanup, which sweeps the 256 subdirectories a few at a time."""
 
 import contextlib
+import errno
 import os
 import pickle
-import tempfile
 import time
+
+import _apache
 
 from mod_python import apache, options, privatefiles, session_base
 from mod_python.session_base import (
@@ -41,19 +43,53 @@ def _read_own_pickle(path):
         return pickle.load(f)
 
 
+def _spare(path):
+    """The session file's spare: the next version is written there, then
+    the two are swapped, so the spare holds the previous one."""
+    return path + ".spare"
+
+
+# Whether the file system swaps two files in one step (see _swap_in).
+_exchange_works = True
+
+
 def _write_pickle_atomically(path, record):
-    """Write to a private temporary file beside path, then rename it."""
-    directory = os.path.dirname(path)
-    os.makedirs(directory, 0o700, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
+    """Write the record to the session's spare file, then put it in the
+    session file's place in one step: a reader (or a crash) sees the old
+    version or the new one, never a part."""
+    data = pickle.dumps(record, session_base.PICKLE_PROTOCOL)
+    spare = _spare(path)
+    flags = os.O_WRONLY | os.O_CREAT
     try:
+        fd = privatefiles.open_own(spare, flags)
+    except FileNotFoundError:   # the subdirectory is missing
+        os.makedirs(os.path.dirname(path), 0o700, exist_ok=True)
+        fd = privatefiles.open_own(spare, flags)
+    try:
+        # Overwritten, then cut to size: truncating to nothing first (or
+        # renaming over the session file) makes ext4 force the data out.
         with os.fdopen(fd, "wb") as f:
-            pickle.dump(record, f, session_base.PICKLE_PROTOCOL)
-        os.replace(tmp, path)
+            f.write(data)
+            f.truncate(len(data))
+        _swap_in(spare, path)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            os.unlink(spare)
         raise
+
+
+def _swap_in(spare, path):
+    global _exchange_works
+    if _exchange_works:
+        try:
+            return _apache._exchange_files(spare, path)
+        except FileNotFoundError:   # a new session: nothing to swap with
+            return os.rename(spare, path)
+        except OSError as exc:
+            if exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+                raise
+            _exchange_works = False   # a file system without the swap
+    os.replace(spare, path)
 
 
 # --------------------------------------------------------------------------
@@ -140,10 +176,11 @@ class FileSession(BaseSession):
             self._log_error("saving", exc)
 
     def do_delete(self):
-        """Remove the session file, if any; errors are logged."""
+        """Remove the session file and its spare, if any; errors are
+        logged."""
         try:
             with self._file_lock():
-                os.unlink(self._path())
+                _unlink_session(self._path())
         except FileNotFoundError:
             pass
         except Exception as exc:
@@ -152,6 +189,14 @@ class FileSession(BaseSession):
     def _log_error(self, doing, exc):
         self._req.log_error("Error while %s a session : %s: %s"
                             % (doing, type(exc).__name__, exc), apache.APLOG_ERR)
+
+
+def _unlink_session(path):
+    """Remove a session file and its spare; FileNotFoundError when there
+    was no session file."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(_spare(path))
+    os.unlink(path)
 
 
 def _file_base_dir(req):
@@ -299,7 +344,7 @@ class _FileSessionCleanup:
         if not mutex.acquire(blocking=False):
             return
         try:
-            os.unlink(path)
+            _unlink_session(path)
             self.expired += 1
         except OSError:
             pass
