@@ -213,7 +213,15 @@ def main():
     parser.add_argument("--rounds", type=int, default=3,
                         help="measurements of each page on each server, "
                              "interleaved (the median is shown)")
+    parser.add_argument("--pages", default="",
+                        help="comma-separated words: measure only the pages "
+                             "whose name contains one (static always runs)")
     args = parser.parse_args()
+    if args.pages:
+        global PAGES
+        words = args.pages.split(",")
+        PAGES = tuple(p for p in PAGES
+                      if p[0] == "static" or any(w in p[0] for w in words))
     old = module_35()
     with contextlib.ExitStack() as stack:
         servers = {"mod_python (this)": stack.enter_context(

@@ -49,6 +49,18 @@ static apr_table_t *overlay_by_key(apr_pool_t *p, const apr_table_t *base,
     return result;
 }
 
+/* Merges run for every request, at every level of the directory walk;
+ * the hashes are not changed once read, so when one side is empty the
+ * other is shared instead of copied. */
+static apr_hash_t *overlay_hash(apr_pool_t *p, apr_hash_t *over, apr_hash_t *base)
+{
+    if (!apr_hash_count(over))
+        return base;
+    if (!apr_hash_count(base))
+        return over;
+    return apr_hash_overlay(p, over, base);
+}
+
 #define MERGE_FLAG(field) \
     merged->field = child->field >= 0 ? child->field : parent->field
 #define MERGE_PTR(field) \
@@ -62,11 +74,11 @@ void *mp_merge_dir_config(apr_pool_t *p, void *parent_conf, void *child_conf)
     merged->directives = overlay_by_key(p, parent->directives, child->directives);
     merged->options = overlay_by_key(p, parent->options, child->options);
     /* A phase list in the more specific section replaces the inherited one. */
-    merged->handlers = apr_hash_overlay(p, child->handlers, parent->handlers);
-    merged->input_filters = apr_hash_overlay(p, child->input_filters,
-                                             parent->input_filters);
-    merged->output_filters = apr_hash_overlay(p, child->output_filters,
-                                              parent->output_filters);
+    merged->handlers = overlay_hash(p, child->handlers, parent->handlers);
+    merged->input_filters = overlay_hash(p, child->input_filters,
+                                         parent->input_filters);
+    merged->output_filters = overlay_hash(p, child->output_filters,
+                                          parent->output_filters);
     MERGE_PTR(interpreter);
     MERGE_PTR(location_path);
     MERGE_PTR(python_path);
@@ -77,6 +89,7 @@ void *mp_merge_dir_config(apr_pool_t *p, void *parent_conf, void *child_conf)
     MERGE_FLAG(per_directive);
     merged->location_handlers = child->location_handlers
                                 || parent->location_handlers;
+    merged->ext_handlers = child->ext_handlers || parent->ext_handlers;
     return merged;
 }
 
@@ -298,6 +311,8 @@ static const char *add_handler_words(cmd_parms *cmd, mp_dir_config *conf,
         /* "" for a pattern: no path_info, even inside a plain <Location> */
         conf->location_path = where.is_pattern ? "" : where.directory;
     }
+    if (exts->nelts)
+        conf->ext_handlers = 1;
     for (j = 0; j < (exts->nelts ? exts->nelts : 1); j++) {
         const char *key = exts->nelts
             ? apr_pstrcat(cmd->pool, phase, APR_ARRAY_IDX(exts, j, const char *), NULL)
@@ -544,13 +559,14 @@ const apr_array_header_t *mp_config_handlers(const mp_dir_config *conf,
                                              request_rec *r,
                                              const char **ext)
 {
-    const char *e = filename_extension(r->filename);
+    const char *e;
     const apr_array_header_t *list;
 
     *ext = NULL;
     if (!apr_hash_count(conf->handlers))
         return NULL;
-    if (e) {
+    /* Most configurations have no "| .ext" list: no key to build then. */
+    if (conf->ext_handlers && (e = filename_extension(r->filename))) {
         char key[256];
         apr_snprintf(key, sizeof(key), "%s%s", phase, e);
         list = apr_hash_get(conf->handlers, key, APR_HASH_KEY_STRING);

@@ -19,6 +19,13 @@ static apr_status_t context_cleanup(void *data)
     return APR_SUCCESS;
 }
 
+void mp_context_release_object(mp_object_node *node)
+{
+    if (node->request)
+        mp_request_invalidate((mp_request *)node->request);
+    Py_CLEAR(node->request);
+}
+
 void mp_context_release_objects(mp_context *ctx)
 {
     mp_object_node *node;
@@ -26,8 +33,7 @@ void mp_context_release_objects(mp_context *ctx)
         mp_interp *in = mp_interp_acquire(node->interp->name);
         if (!in)
             continue;
-        mp_request_invalidate((mp_request *)node->request);
-        Py_CLEAR(node->request);
+        mp_context_release_object(node);
         mp_interp_release(in);
     }
 }
@@ -50,7 +56,10 @@ mp_context *mp_context_get(request_rec *r, int create)
 
 apr_array_header_t *mp_context_added(mp_context *ctx, const char *phase, int create)
 {
-    apr_array_header_t *list = apr_hash_get(ctx->added, phase, APR_HASH_KEY_STRING);
+    apr_array_header_t *list;
+    if (!create && !apr_hash_count(ctx->added))
+        return NULL;            /* the usual case, without hashing phase */
+    list = apr_hash_get(ctx->added, phase, APR_HASH_KEY_STRING);
     if (!list && create) {
         list = apr_array_make(ctx->r->pool, 2, sizeof(mp_handler));
         apr_hash_set(ctx->added, phase, APR_HASH_KEY_STRING, list);

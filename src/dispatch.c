@@ -79,8 +79,7 @@ static int status_of(PyObject *result, server_rec *s, const char *phase)
 }
 
 static int call_dispatcher(request_rec *r, mp_interp *in, const char *phase,
-                           const char *ext, const apr_array_header_t *configured,
-                           const apr_array_header_t *added)
+                           const char *ext, const apr_array_header_t *configured)
 {
     mp_request *req = (mp_request *)mp_context_request(r);
     PyObject *hlist, *saved_hlist, *result;
@@ -90,7 +89,7 @@ static int call_dispatcher(request_rec *r, mp_interp *in, const char *phase,
         mp_log_python_error(r->server, "creating the request object");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if (!(hlist = mp_hlist_new((PyObject *)req, r, configured, added))) {
+    if (!(hlist = mp_hlist_new((PyObject *)req, r, configured, phase))) {
         mp_log_python_error(r->server, "creating the handler list");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -126,8 +125,6 @@ int mp_run_phase(request_rec *r, const char *phase)
 
     if (!configured && !(added && added->nelts))
         return DECLINED;
-    /* The cursor sees handlers req.add_handler() appends during the phase. */
-    added = mp_context_added(ctx, phase, 1);
     first = configured ? &APR_ARRAY_IDX(configured, 0, mp_handler)
                        : &APR_ARRAY_IDX(added, 0, mp_handler);
     if (!(in = mp_interp_acquire(mp_interpreter_name(r, conf, first)))) {
@@ -135,7 +132,7 @@ int mp_run_phase(request_rec *r, const char *phase)
                       "mod_python: no usable Python interpreter for %s", phase);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    status = call_dispatcher(r, in, phase, ext, configured, added);
+    status = call_dispatcher(r, in, phase, ext, configured);
     mp_interp_release(in);
     return status;
 }
@@ -184,10 +181,13 @@ int mp_run_connection_handler(conn_rec *c)
 
 /* The end of a request: the callbacks registered with req.register_cleanup()
  * in each interpreter, then PythonCleanupHandler, then the request objects
- * are cut off the request_rec that is about to go. */
+ * are cut off the request_rec that is about to go.  Without a
+ * PythonCleanupHandler the last two steps share one visit to each
+ * interpreter. */
 void mp_end_request(mp_context *ctx)
 {
     mp_object_node *node;
+    int cleanup_phase;
 
     if (mp_interp_current()) {
         /* Only reachable if Apache frees a request from inside Python. */
@@ -195,13 +195,18 @@ void mp_end_request(mp_context *ctx)
                       "mod_python: request ended inside Python; cleanups skipped");
         return;
     }
+    cleanup_phase = mp_phase_has_handlers(ctx->r, MP_PHASE_CLEANUP);
     for (node = ctx->objects; node; node = node->next) {
         mp_interp *in = mp_interp_acquire(node->interp->name);
         if (!in)
             continue;
         mp_request_run_cleanups((mp_request *)node->request);
+        if (!cleanup_phase)
+            mp_context_release_object(node);
         mp_interp_release(in);
     }
-    mp_run_phase(ctx->r, MP_PHASE_CLEANUP);
-    mp_context_release_objects(ctx);
+    if (cleanup_phase) {
+        mp_run_phase(ctx->r, MP_PHASE_CLEANUP);
+        mp_context_release_objects(ctx);
+    }
 }

@@ -3,12 +3,13 @@
  * handlers added during the phase still run in it. */
 #include "hlist.h"
 #include "apachemodule.h"
+#include "context.h"
 #include "convert.h"
 #include "table.h"
 
 PyObject *mp_hlist_new(PyObject *owner, request_rec *r,
                        const apr_array_header_t *configured,
-                       const apr_array_header_t *added)
+                       const char *phase)
 {
     mp_hlist *self = PyObject_New(mp_hlist, mp_types_running()->hlist);
     if (!self)
@@ -17,7 +18,7 @@ PyObject *mp_hlist_new(PyObject *owner, request_rec *r,
     self->owner = owner;
     self->r = r;
     self->configured = configured;
-    self->added = added;
+    self->phase = phase;
     self->pos = 0;
     return (PyObject *)self;
 }
@@ -28,15 +29,26 @@ static void hlist_dealloc(mp_hlist *self)
     mp_free_object((PyObject *)self);
 }
 
+/* What req.add_handler() appended for the phase so far: looked up only
+ * once the configured handlers are behind, so a phase that adds none
+ * costs nothing here. */
+static const apr_array_header_t *added_handlers(const mp_hlist *h)
+{
+    mp_context *ctx = h->phase ? mp_context_get(h->r, 0) : NULL;
+    return ctx ? mp_context_added(ctx, h->phase, 0) : NULL;
+}
+
 const mp_handler *mp_hlist_current(const mp_hlist *h)
 {
     int n = h->configured ? h->configured->nelts : 0;
+    const apr_array_header_t *added;
     if (h->owner && !((mp_record_object *)h->owner)->rec)
         return NULL;
     if (h->pos < n)
         return &APR_ARRAY_IDX(h->configured, h->pos, mp_handler);
-    if (h->added && h->pos - n < h->added->nelts)
-        return &APR_ARRAY_IDX(h->added, h->pos - n, mp_handler);
+    added = added_handlers(h);
+    if (added && h->pos - n < added->nelts)
+        return &APR_ARRAY_IDX(added, h->pos - n, mp_handler);
     return NULL;
 }
 

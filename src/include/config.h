@@ -37,6 +37,7 @@ typedef struct {
     int per_directory;
     int per_directive;
     int location_handlers;      /* a <Location> section declared a handler */
+    int ext_handlers;           /* some phase has a "| .ext" list */
     const char *location_path;  /* the <Location> path that did ("" for a pattern) */
 } mp_dir_config;
 

@@ -38,4 +38,7 @@ void mp_context_on_end(void (*end)(mp_context *));
  * references (each in its own interpreter). */
 void mp_context_release_objects(mp_context *ctx);
 
+/* The same for one object; the caller holds its interpreter. */
+void mp_context_release_object(mp_object_node *node);
+
 #endif

@@ -9,15 +9,17 @@ typedef struct {
     PyObject *owner;                       /* request object (keeps r valid) */
     request_rec *r;
     const apr_array_header_t *configured;  /* mp_handler, may be NULL */
-    const apr_array_header_t *added;       /* req.add_handler() entries */
-    int pos;
+    const char *phase;                     /* whose req.add_handler() entries */
+    int pos;                               /* follow, looked up when reached */
 } mp_hlist;
 
 extern PyType_Spec mp_hlist_spec;   /* made per interpreter by _apache */
 
+/* phase: the phase whose req.add_handler() entries follow the configured
+ * ones (NULL: none, as for a connection handler). */
 PyObject *mp_hlist_new(PyObject *owner, request_rec *r,
                        const apr_array_header_t *configured,
-                       const apr_array_header_t *added);
+                       const char *phase);
 
 /* The handler under the cursor, or NULL past the end. */
 const mp_handler *mp_hlist_current(const mp_hlist *h);

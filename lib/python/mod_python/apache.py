@@ -345,34 +345,42 @@ def _checked_status(result, handler):
                     % (handler, result))
 
 
-class _Settings:
-    """The mod_python directives a dispatch needs, read once per call."""
+def _server_settings(config):
+    """What req._dispatch_settings() gives, for a server's get_config():
+    (PythonPath, autoreload, debug, pdb)."""
+    return (config.get("PythonPath"), options.autoreload_in(config),
+            options.debug_in(config),
+            config.get("PythonEnablePdb") == "1" and exists_config_define("ONE_PROCESS"))
 
-    __slots__ = ("python_path", "autoreload", "debug", "pdb")
 
-    def __init__(self, config):
-        self.python_path = config.get("PythonPath")
-        self.autoreload = options.autoreload_in(config)
-        self.debug = options.debug_in(config)
-        self.pdb = (config.get("PythonEnablePdb") == "1"
-                    and exists_config_define("ONE_PROCESS"))
+# (module name, object name) -> (module, callable): what a handler resolved
+# to, reused while import_module() gives that module and the name in it
+# still holds that callable.  Dotted names are resolved each time (a class
+# on the way is instantiated per request).
+_resolved = {}
 
 
 def _load_callable(handler, default_obj, arg, directory, is_location,
                    settings, silent=0):
     """Import the handler's module (after path set-up) and resolve its
     callable; None when `silent` and the callable does not exist."""
+    python_path, autoreload, debug, _ = settings
     module_name, _, obj_str = handler.partition("::")
-    _apply_python_path(settings.python_path, directory, is_location)
-    module = import_module(module_name, autoreload=settings.autoreload,
-                           log=settings.debug)
-    obj = resolve_object(module, obj_str or default_obj, arg=arg,
-                         silent=silent)
+    _apply_python_path(python_path, directory, is_location)
+    module = import_module(module_name, autoreload=autoreload, log=debug)
+    name = obj_str or default_obj
+    known = _resolved.get((module_name, name))
+    if (known is not None and known[0] is module
+            and module.__dict__.get(name) is known[1]):
+        return known[1]
+    obj = resolve_object(module, name, arg=arg, silent=silent)
     if obj is None and silent:
         return None
     if not callable(obj):
         raise TypeError("handler %r resolved to %r, which is not callable"
                         % (handler, obj))
+    if "." not in name and module.__dict__.get(name) is obj:
+        _resolved[(module_name, name)] = (module, obj)
     return obj
 
 
@@ -383,7 +391,7 @@ def _run_handler(req, hlist, handler, default_obj, settings):
                              hlist.is_location, settings, hlist.silent)
         if obj is None:
             return _SKIPPED
-        result = _call(obj, req, settings.pdb)
+        result = _call(obj, req, settings[3])
     except SERVER_RETURN as exc:
         result = _server_return_value(exc, req)
     return _checked_status(result, handler)
@@ -444,8 +452,8 @@ class CallBack:
     def HandlerDispatch(self, req):
         """Run the handler list of the current phase; return its status."""
         phase = req.phase
-        default_obj, continue_on = _rules_for(phase)
-        settings = _Settings(req.get_config())
+        default_obj, continue_on = _phase_rules.get(phase) or _rules_for(phase)
+        settings = req._dispatch_settings()
         hlist = req.hlist
         status = DECLINED
         handler = hlist.handler
@@ -455,7 +463,7 @@ class CallBack:
                                       settings)
             except BaseException:
                 return _report_handler_error(req, phase, handler,
-                                             settings.debug)
+                                             settings[2])
             if result is not _SKIPPED:
                 status = result
                 if status not in continue_on:
@@ -468,10 +476,10 @@ class CallBack:
         """PythonImport ``module[::callable]``: import at child start-up
         using the main server's configuration, then call the callable."""
         module_name, _, func = spec.partition("::")
-        settings = _Settings(main_server.get_config())
+        python_path, _, debug, _ = _server_settings(main_server.get_config())
         try:
-            _apply_python_path(settings.python_path, None, 1)
-            module = import_module(module_name, log=settings.debug)
+            _apply_python_path(python_path, None, 1)
+            module = import_module(module_name, log=debug)
             if func:
                 obj = module
                 for name in func.split("."):
@@ -487,14 +495,14 @@ class CallBack:
         error the filter goes pass-through; the traceback is logged and,
         with PythonDebug On, written into the filter output."""
         req = filter.req
-        settings = _Settings(req.get_config())
+        settings = req._dispatch_settings()
         handler = filter.handler
         default_obj = "inputfilter" if filter.is_input else "outputfilter"
         try:
             try:
                 obj = _load_callable(handler, default_obj, filter, filter.dir,
                                      0, settings)
-                _call(obj, filter, settings.pdb)
+                _call(obj, filter, settings[3])
             except SERVER_RETURN as exc:
                 value = _server_return_value(exc)
                 if not isinstance(value, int):
@@ -505,20 +513,20 @@ class CallBack:
                 filter.flush()
         except BaseException:
             self._filter_failed(filter, "%s %s" % (filter.name, handler),
-                                settings.debug)
+                                settings[2])
         return OK
 
     def ConnectionDispatch(self, conn):
         """Run the PythonConnectionHandler; errors are only logged."""
         hlist = conn.hlist
         handler = hlist.handler
-        settings = _Settings(conn.base_server.get_config())
+        settings = _server_settings(conn.base_server.get_config())
         try:
             try:
                 obj = _load_callable(handler, "connectionhandler", conn,
                                      hlist.directory, hlist.is_location,
                                      settings)
-                result = _call(obj, conn, settings.pdb)
+                result = _call(obj, conn, settings[3])
             except SERVER_RETURN as exc:
                 result = _server_return_value(exc)
             return _checked_status(result, handler)
