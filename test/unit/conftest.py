@@ -5,6 +5,7 @@ sys.modules before ``mod_python.apache`` is imported.
 """
 
 import os
+import stat
 import sys
 import types
 
@@ -73,6 +74,27 @@ class FakeServerReturn(Exception):
     pass
 
 
+def exchange_files(a, b):
+    """_apache._exchange_files, in three renames (not atomic: a stub)."""
+    if not os.path.lexists(b):
+        raise FileNotFoundError(2, "No such file or directory", b)
+    middle = a + ".exchanging"
+    os.rename(a, middle)
+    os.rename(b, a)
+    os.rename(middle, b)
+
+
+def apache_file_stamp(filename):
+    """req._file_stamp() as Apache's stat of the request's file gives it."""
+    try:
+        st = os.stat(filename)
+    except (OSError, TypeError, ValueError):
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return (st.st_mtime_ns // 1000, st.st_size, st.st_ino, st.st_dev)
+
+
 def make_fake_apache():
     mod = types.ModuleType("_apache")
     mod.logged = []          # (message, level, server)
@@ -96,6 +118,7 @@ def make_fake_apache():
     mod._global_lock = mod._global_trylock = mod._global_unlock = (
         lambda server, key, index=-1: None)
     mod._global_lock_index = lambda key: 1
+    mod._exchange_files = exchange_files
     mod.MODULE_MAGIC_NUMBER_MAJOR = 20120211
     mod.MODULE_MAGIC_NUMBER_MINOR = 129
     for value, name in enumerate(("AP_CONN_UNKNOWN", "AP_CONN_CLOSE",

@@ -56,6 +56,9 @@ class FakeRequest:
     def get_config(self):
         return self.config
 
+    def _dispatch_settings(self):
+        return apache._server_settings(self.config)
+
     def log_error(self, message, level):
         self.logged.append((message, level))
 

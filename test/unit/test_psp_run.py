@@ -12,6 +12,8 @@ import pytest
 import mod_python
 from mod_python import apache, psp, util
 
+from .conftest import apache_file_stamp
+
 
 class FakeRequest:
     def __init__(self, filename, args=None, config=None, options=None,
@@ -37,6 +39,9 @@ class FakeRequest:
 
     def get_config(self):
         return self.config
+
+    def _file_stamp(self):
+        return apache_file_stamp(self.filename)
 
     def get_options(self):
         return self.options

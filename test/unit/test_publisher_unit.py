@@ -11,6 +11,8 @@ import pytest
 
 from mod_python import apache, publisher
 
+from .conftest import apache_file_stamp
+
 
 class Hlist:
     def __init__(self, directory=None, is_location=False):
@@ -55,6 +57,9 @@ class FakeRequest:
 
     def get_config(self):
         return self.config
+
+    def _file_stamp(self):
+        return apache_file_stamp(self.filename)
 
     def get_options(self):
         return {}
