@@ -301,12 +301,16 @@ def test_malformed_record_is_no_session():
     assert s2.is_new()
 
 
-def test_cleanup_chance(monkeypatch):
+@pytest.mark.parametrize("drawn, cleaned", [
+    (0.0, True), (0.000999, True),        # below 1 / CLEANUP_CHANCE
+    (0.001, False), (0.5, False)])        # from 1 / CLEANUP_CHANCE up
+def test_cleanup_chance(monkeypatch, drawn, cleaned):
     calls = []
     monkeypatch.setattr(Session.MemorySession, "do_cleanup", lambda self: calls.append(1))
-    monkeypatch.setattr(session_base.random, "randint", lambda a, b: 1)
+    monkeypatch.setattr(session_base.random, "random", lambda: drawn)
+    monkeypatch.setattr(session_base, "CLEANUP_CHANCE", 1000)
     new_session()
-    assert calls == [1]
+    assert calls == ([1] if cleaned else [])
 
 
 def test_mem_cleanup():

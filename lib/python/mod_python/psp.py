@@ -366,7 +366,8 @@ class PSP:
         """Run the page with the page variables (req, psp, form, session,
         the constructor's vars, then `vars`)."""
         req = self.req
-        wanted = self.page.names.difference(self.vars, vars)
+        names = self.page.names   # usually empty: no form, no session
+        wanted = names.difference(self.vars, vars) if names else names
         # The body first: a slow client must not hold the session lock
         # (and with it every session sharing its mutex) while it uploads.
         form = util.request_form(req) if "form" in wanted else None
@@ -403,11 +404,13 @@ class PSP:
 
     def _scope(self, vars, interface, form):
         req = self.req
-        scope = dict(_COMPAT_GLOBALS)
-        scope.update(req=req, __file__=req.filename, psp=interface,
-                     session=getattr(req, "session", None), form=form)
-        scope.update(self.vars)
-        scope.update(vars)
+        scope = dict(_COMPAT_GLOBALS, req=req, __file__=req.filename,
+                     psp=interface, session=getattr(req, "session", None),
+                     form=form)
+        if self.vars:
+            scope.update(self.vars)
+        if vars:
+            scope.update(vars)
         return scope
 
     def _annotate(self, exc):

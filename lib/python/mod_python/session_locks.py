@@ -33,6 +33,24 @@ def _held_locks(original):
     return held
 
 
+# lock name -> its note key; GlobalMutex names are few ("mutex", index),
+# so most requests find theirs here.
+_notes = {}
+_MAX_NOTES = 1024
+
+
+def _note_for(name):
+    note = _notes.get(name)
+    if note is None:
+        # hashed: a Redis lock's name holds the server URL (and password)
+        note = "mod_python.session_lock " + hashlib.sha256(
+            repr(name).encode("utf-8")).hexdigest()[:32]
+        if len(_notes) >= _MAX_NOTES:
+            _notes.clear()
+        _notes[name] = note
+    return note
+
+
 class RequestLock:
     """Base of the locks: re-entrant within one request.  Subclasses
     implement _take(blocking) -> token or None, and _give(token).
@@ -46,9 +64,7 @@ class RequestLock:
         self._original = _original_request(req)
         self._held = _held_locks(self._original)
         self._name = name
-        # hashed: a Redis lock's name holds the server URL (and password)
-        self._note = "mod_python.session_lock " + hashlib.sha256(
-            repr(name).encode("utf-8")).hexdigest()[:32]
+        self._note = _note_for(name)
         self.token = None
 
     def acquire(self, blocking=True):

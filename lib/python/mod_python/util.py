@@ -73,14 +73,6 @@ class _Text(str):
         return copy
 
 
-def _text_of(cls, raw, new=str.__new__):
-    """cls._from_bytes(raw), with the common ASCII case inline: forms are
-    made of many short fields, and each call counts."""
-    if raw.isascii():
-        return new(cls, raw.decode("ascii"))
-    return cls._from_bytes(raw)
-
-
 def _name(name):
     """A field name as FieldStorage keeps it (bytes are decoded as UTF-8)."""
     if isinstance(name, _Text):
@@ -605,7 +597,7 @@ class FieldStorage:
             raise self._limits.refusal("the text fields of the form",
                                        "max_form_memory_size")
 
-    def _add_pairs(self, pairs):
+    def _add_pairs(self, pairs, new=str.__new__):
         """Add (name, value) bytes pairs as StringFields, within limits."""
         max_size = self._limits.max_field_size or _UNLIMITED
         fields, total = [], 0
@@ -614,8 +606,12 @@ class FieldStorage:
             if size > max_size:
                 raise self._limits.refusal("a form field", "max_field_size")
             total += size
-            field = _text_of(StringField, value)
-            field.name = _text_of(_Text, name)
+            # _Text._from_bytes() with its common ASCII case inline: forms
+            # are made of many short fields, and each call counts
+            field = (new(StringField, value.decode("ascii")) if value.isascii()
+                     else StringField._from_bytes(value))
+            field.name = (new(_Text, name.decode("ascii")) if name.isascii()
+                          else _Text._from_bytes(name))
             fields.append(field)
         self._count_text(total)
         self._count_fields(len(fields))
