@@ -20,9 +20,13 @@ def private_directory(path, what):
     it belongs to this process's user and no one else can write to it.
     `what` names it in the error ("session directory").  Raises
     UnsafePath."""
-    with contextlib.suppress(FileExistsError):
-        os.mkdir(path, 0o700)
-    problem = _directory_problem(os.lstat(path))
+    try:
+        st = os.lstat(path)   # usually there: no failing mkdir per request
+    except FileNotFoundError:
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(path, 0o700)
+        st = os.lstat(path)
+    problem = _directory_problem(st)
     if problem:
         raise UnsafePath("%s %s %s; remove it (it is made again, mode 0700) "
                          "or fix its owner and mode" % (what, path, problem))
