@@ -9,8 +9,9 @@ typedef struct {
     PyObject *owner;                       /* request object (keeps r valid) */
     request_rec *r;
     const apr_array_header_t *configured;  /* mp_handler, may be NULL */
-    const char *phase;                     /* whose req.add_handler() entries */
-    int pos;                               /* follow, looked up when reached */
+    const char *phase;                     /* its req.add_handler() entries
+                                              follow (looked up when reached) */
+    int pos;
 } mp_hlist;
 
 extern PyType_Spec mp_hlist_spec;   /* made per interpreter by _apache */

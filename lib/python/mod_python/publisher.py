@@ -36,7 +36,7 @@ def handler(req):
     key = (req.filename, req.path_info, hlist.directory, hlist.is_location,
            strict, autoreload)
     route = _routes.get(key)
-    if route is not None and route.current(req, autoreload):
+    if route is not None and route.current(req):
         published = _publish_route(req, route)
     else:
         published = _look_up_and_publish(req, config, strict, autoreload, key)
@@ -223,18 +223,21 @@ class _Route:
         names, takes_any = util.parameters(function)
         self.pass_req = takes_any or "req" in names
 
-    def current(self, req, autoreload):
+    def current(self, req):
         """Whether the full lookup would still lead here.  The page file is
-        req.filename, whose stat Apache made for this request."""
+        req.filename, whose stat Apache made for this request: any change
+        to it (even with autoreload Off) sends the request the full way,
+        through the checks of the file's place."""
         found = self.module.__dict__
         if (found.get(self.name) is not self.function or _REALM in found
                 or _AUTH in found or _ACCESS in found):
             return False
-        return not autoreload or req._file_stamp() == self.stamp
+        return req._file_stamp() == self.stamp
 
 
 # (req.filename, req.path_info, handler directory, is_location, strict,
-# autoreload) -> _Route; URLs that led elsewhere than a plain function are not kept.
+# autoreload) -> _Route; URLs that led elsewhere than a plain function are
+# not kept.
 _routes = {}
 _MAX_ROUTES = 1000
 
@@ -243,7 +246,8 @@ def _remember_route(req, key, module, object_path, obj):
     # The stamp is of the file before the page was loaded from it: if the
     # file changed in between, the next request takes the full way again.
     stamp = req._file_stamp()
-    if (stamp is None or type(obj) is not types.FunctionType or "." in object_path
+    if (stamp is None or type(obj) is not types.FunctionType
+            or "." in object_path
             or type(module) is not types.ModuleType
             or module.__dict__.get(object_path) is not obj
             or _auth_attributes(module) or _auth_attributes(obj)):
