@@ -29,18 +29,9 @@ COPY_35 = os.path.join(REPO, "build", "bench", "mod_python-3.5.so")
 
 BODY = wrk_bench.HELLO_BODY
 
-HANDLERS = """\
-from mod_python import apache, util, Session
-
-def handler(req):
-    req.content_type = "text/plain"
-    req.write("Hello, world\\n")
-    return apache.OK
-
-def unflushed(req):
-    req.content_type = "text/plain"
-    req.write("Hello, world\\n", 0)
-    return apache.OK
+# hello.py's handler (flushing) and buffered (unflushed) are wrk_bench's.
+HANDLERS = wrk_bench.HELLO_MODULE + """
+from mod_python import util, Session
 
 # The session and form pages write unflushed, as publisher and PSP pages
 # do: their rows then measure the session or the form, not the second
@@ -79,7 +70,7 @@ CONFIG = """
   </Files>
   <Files "unflushed.py">
     SetHandler mod_python
-    PythonHandler handlers::unflushed
+    PythonHandler handlers::buffered
   </Files>
   <Files "page.py">
     SetHandler mod_python

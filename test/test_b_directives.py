@@ -680,6 +680,7 @@ SITE.config("""
 
 
 def test_options_follow_the_configuration_of_each_phase(site):
+    # B-19, in each phase's configuration
     r = site.get("/x", port=site.port2, host="bphase.example")
     assert r.status == 200, r.text
     assert r.json() == {"early": "server", "late": "dir", "early_change": None,

@@ -939,6 +939,7 @@ def rewrite_in_place(site, rel, old, new):
 
 
 def test_remembered_route_follows_an_edit_in_the_same_second(site):
+    # K-271, through a remembered route
     with closing(site.conn()) as conn:
         for _ in range(3):
             assert conn.get("/k_route/edit.py/hello").text == "hello 1"

@@ -182,7 +182,7 @@ class WeakCache(Cache):
     entry_class = WeakEntry
 
 
-def file_stamp(st):
+def _file_stamp(st):
     """What tells one version of a file from another, from its stat: the
     mtime decides; size, inode and device also catch a file replaced by
     one with a preserved (copied) mtime."""
@@ -204,7 +204,7 @@ class FileCache(Cache):
     def check(self, key, name, entry):
         """None while the file's modification time and size are those of
         the cached value; else the file, opened for build()."""
-        stamp = file_stamp(self.stat(key, name))
+        stamp = _file_stamp(self.stat(key, name))
         if (entry.get_value() is not NOT_INITIALIZED
                 and getattr(entry, "stamp", None) == stamp):
             return None
@@ -215,7 +215,7 @@ class FileCache(Cache):
         with opened:
             # fstat of what was opened: a file changed since check() is
             # described by the stamp of what is actually read
-            entry.stamp = file_stamp(os.fstat(opened.fileno()))
+            entry.stamp = _file_stamp(os.fstat(opened.fileno()))
             return opened.read()
 
 
