@@ -129,3 +129,28 @@ def test_huge_headers_parse_in_linear_time(header):
     Cookie.Cookie.parse(header)
     Cookie.SignedCookie.parse(header, "k")
     assert time.perf_counter() - start < 5
+
+
+def test_headers_without_quotes_split_as_the_scanner_reads_them():
+    # M-298: a header without '"' is split on ';' (the fast way); it must
+    # yield what the character-by-character scanner yields
+    rng = random.Random(4321)
+    alphabet = " =;,$\x00\t\r\nab\xe9"
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(30)))
+        assert list(Cookie._pairs(text)) == list(Cookie._scanned_pairs(text)), text
+
+
+def test_request_value_is_get_cookie_value():
+    # M-298: the session's way to its cookie agrees with get_cookie
+    class Request:
+        def __init__(self, *headers):
+            from mod_python import apache
+            self.headers_in = apache.table()
+            for header in headers:
+                self.headers_in.add("Cookie", header)
+    for headers in [(), ("a=1",), ("pysid=x; pysid=y",), ("pysid=1", "cookie=2; pysid=3"),
+                    (' pysid = "q;r" ',), ("$pysid=1",)]:
+        req = Request(*headers)
+        cookie = Cookie.get_cookie(req, "pysid")
+        assert Cookie._request_value(req, "pysid") == (cookie and cookie.value)

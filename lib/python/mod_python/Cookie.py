@@ -294,9 +294,27 @@ _SKIP = re.compile(r"[ \t,;]*")
 _SPACES = re.compile(r"[ \t]*")
 
 
+# A ';'-separated chunk of a header without quotes, read as _scanned_pairs
+# reads it: the name's first character cannot be one the blanks skip, so
+# the match never backtracks into a different name.
+_CHUNK = re.compile(r"[ \t,]*([^= \t,][^= ]*)[ \t]*(?:=[ \t]*)?(.*)", re.S)
+
+
 def _pairs(text):
     """Yield (name, value) from a cookie header, never raising: chunks that
     do not start with a name are skipped up to the next ';'."""
+    if '"' in text:
+        yield from _scanned_pairs(text)
+        return
+    # no quoted value, so no ';' inside a value: one match per chunk
+    for chunk in text.split(";"):
+        match = _CHUNK.match(chunk)
+        if match is not None:
+            yield match.group(1), match.group(2).rstrip(" \t")
+
+
+def _scanned_pairs(text):
+    """_pairs() for a header with quotes, which may hide a ';'."""
     pos, end = 0, len(text)
     while True:
         pos = _SKIP.match(text, pos).end()
@@ -367,8 +385,21 @@ def add_cookie(req, cookie, value="", **attributes):
 
 
 def _cookie_header(req):
-    values = [v for k, v in req.headers_in.items() if k.lower() == "cookie"]
-    return "; ".join(values) if values else None
+    """The request's Cookie headers joined by '; ', or None."""
+    try:
+        value = req.headers_in["Cookie"]   # a list when there are several
+    except KeyError:
+        return None
+    return "; ".join(value) if isinstance(value, list) else value
+
+
+def _request_value(req, name):
+    """The raw value of the request's cookie `name` (the last one sent),
+    or None: get_cookie(req, name).value without making Cookie objects."""
+    header = _cookie_header(req)
+    if header is None:
+        return None
+    return _select(header, (name,)).get(name)
 
 
 def get_cookies(req, Class=Cookie, **kw):

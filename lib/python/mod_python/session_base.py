@@ -121,17 +121,17 @@ class BaseSession(dict):
             if not valid_sid(sid):
                 raise ValueError("Invalid Session ID: sid=%s" % (sid,))
             return sid
-        cookie = self._session_cookie()
-        if cookie is not None and valid_sid(cookie.value):
-            return cookie.value
-        return None
+        if self._secret:
+            cookie = self._signed_cookie()
+            value = cookie.value if cookie is not None else None
+        else:
+            value = Cookie._request_value(self._req, self._cookie_name)
+        return value if valid_sid(value) else None
 
-    def _session_cookie(self):
+    def _signed_cookie(self):
         """The cookie the client sent; None if absent or badly signed."""
         name = self._cookie_name
         try:
-            if not self._secret:
-                return Cookie.get_cookie(self._req, name)
             cookie = Cookie.get_cookie(self._req, name, Class=Cookie.SignedCookie,
                                        secret=self._secret,
                                        mismatch=Cookie.Cookie.IGNORE)

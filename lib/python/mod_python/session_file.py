@@ -33,14 +33,38 @@ def make_filesession_dirs(sess_dir):
 # --------------------------------------------------------------------------
 # session files: we only unpickle files that are ours
 
-def _read_own_pickle(path):
-    """Unpickle a file this server wrote; None if it does not exist."""
+def _read_own_pickle(path, touch=False):
+    """Unpickle a file this server wrote; None if it does not exist.
+    touch: then set its times to now (the session was used)."""
     try:
         fd = privatefiles.open_own(path)
     except FileNotFoundError:
         return None
-    with os.fdopen(fd, "rb") as f:
-        return pickle.load(f)
+    try:
+        record = pickle.loads(_read_all(fd))
+        if touch:
+            os.utime(fd)
+    finally:
+        os.close(fd)
+    return record
+
+
+# Plain descriptors rather than file objects: a session file is read and
+# written whole, in a call or two, and a buffered file object costs more
+# to make than the read.
+def _read_all(fd):
+    chunks = []
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _write_all(fd, data):
+    done = os.write(fd, data)
+    while done < len(data):
+        done += os.write(fd, memoryview(data)[done:])
 
 
 def _spare(path):
@@ -68,9 +92,11 @@ def _write_pickle_atomically(path, record):
     try:
         # Overwritten, then cut to size: truncating to nothing first (or
         # renaming over the session file) makes ext4 force the data out.
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.truncate(len(data))
+        try:
+            _write_all(fd, data)
+            os.ftruncate(fd, len(data))
+        finally:
+            os.close(fd)
         _swap_in(spare, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -139,14 +165,15 @@ class FileSession(BaseSession):
         sid = sid or self._sid
         if not valid_sid(sid):   # never a path outside the session dir
             raise ValueError("Invalid Session ID: sid=%s" % (sid,))
-        return os.path.join(self._sessdir, sid[:2], sid)
+        return "%s/%s/%s" % (self._sessdir, sid[:2], sid)
 
-    def _file_lock(self):
-        """Unless the session is locked, each file operation still takes
-        the session's mutex briefly."""
+    def _under_lock(self, function, *args):
+        """function(*args) under the session's mutex: already held when the
+        session is locked, else taken for the call."""
         if self._locked:
-            return contextlib.nullcontext()
-        return GlobalMutex(self._req, self._sid)
+            return function(*args)
+        with GlobalMutex(self._req, self._sid):
+            return function(*args)
 
     def do_cleanup(self):
         """Register filesession_cleanup as a request cleanup."""
@@ -158,11 +185,7 @@ class FileSession(BaseSession):
         """The stored record (touching the file), or None; errors are logged."""
         path = self._path()
         try:
-            with self._file_lock():
-                record = _read_own_pickle(path)
-                if record is not None:
-                    os.utime(path)
-            return record
+            return self._under_lock(_read_own_pickle, path, True)
         except Exception as exc:
             self._log_error("loading", exc)
             return None
@@ -170,8 +193,7 @@ class FileSession(BaseSession):
     def do_save(self, record):
         """Write the session file; errors are logged."""
         try:
-            with self._file_lock():
-                _write_pickle_atomically(self._path(), record)
+            self._under_lock(_write_pickle_atomically, self._path(), record)
         except Exception as exc:
             self._log_error("saving", exc)
 
@@ -179,8 +201,7 @@ class FileSession(BaseSession):
         """Remove the session file and its spare, if any; errors are
         logged."""
         try:
-            with self._file_lock():
-                _unlink_session(self._path())
+            self._under_lock(_unlink_session, self._path())
         except FileNotFoundError:
             pass
         except Exception as exc:

@@ -9,7 +9,6 @@ that started them, while it holds its locks.  Other requests, in this
 process or another, block on the real lock.
 """
 
-import contextlib
 import hashlib
 
 from mod_python import apache
@@ -74,29 +73,24 @@ class RequestLock:
         if entry:
             entry[0] += 1
         else:
-            if self._note in self._original.notes:
+            notes = self._original.notes
+            if self._note in notes:
                 if not blocking:
                     return False
                 raise RuntimeError("the session lock is held by this "
                                    "request in another interpreter")
-            token = self._take_noted(blocking)
+            notes[self._note] = "held"   # while the lock is held
+            token = None
+            try:
+                token = self._take(blocking)
+            finally:
+                if token is None:
+                    del notes[self._note]
             if token is None:
                 return False
             entry = self._held[self._name] = [1, token]
         self.token = entry[1]
         return True
-
-    def _take_noted(self, blocking):
-        """_take(), with the note set while the lock is held."""
-        notes = self._original.notes
-        notes[self._note] = "held"
-        token = None
-        try:
-            token = self._take(blocking)
-        finally:
-            if token is None:
-                del notes[self._note]
-        return token
 
     def release(self):
         """Count one release; the last one gives the lock back."""
@@ -106,9 +100,10 @@ class RequestLock:
         entry[0] -= 1
         if entry[0] == 0:
             del self._held[self._name]
-            # (RuntimeError: the request is already over)
-            with contextlib.suppress(KeyError, RuntimeError):
+            try:
                 del self._original.notes[self._note]
+            except (KeyError, RuntimeError):   # RuntimeError: request over
+                pass
             self._give(entry[1])
 
     def __enter__(self):
