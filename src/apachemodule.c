@@ -266,6 +266,7 @@ static int apache_exec(PyObject *m)
 
     types->server_return = PyErr_NewException("_apache.SERVER_RETURN", NULL, NULL);
     if (add_object(m, "SERVER_RETURN", Py_XNewRef(types->server_return)) < 0
+        || PyModule_AddIntConstant(m, "_own_gil", in->own_gil) < 0
         || add_constants(m) < 0
         || add_type(m, "table", &mp_table_spec, &types->table) < 0
         || add_type(m, "mp_table_iterator", &mp_table_iter_spec,
@@ -316,6 +317,11 @@ static int apache_clear(PyObject *m)
 
 static PyModuleDef_Slot apache_slots[] = {
     {Py_mod_exec, (void *)apache_exec},
+#if PY_VERSION_HEX >= 0x030C0000
+    /* module state and heap types only; the C side's shared records are
+     * locked (interpreters.c) or per interpreter */
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+#endif
     {0, NULL}
 };
 

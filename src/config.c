@@ -33,6 +33,7 @@ void *mp_create_dir_config(apr_pool_t *p, char *dir)
     conf->output_filters = apr_hash_make(p);
     conf->debug = conf->autoreload = conf->enable_pdb = -1;
     conf->per_directory = conf->per_directive = -1;
+    conf->interpreter_gil = MP_GIL_ANY;
     return conf;
 }
 
@@ -87,6 +88,7 @@ void *mp_merge_dir_config(apr_pool_t *p, void *parent_conf, void *child_conf)
     MERGE_FLAG(enable_pdb);
     MERGE_FLAG(per_directory);
     MERGE_FLAG(per_directive);
+    MERGE_FLAG(interpreter_gil);
     merged->location_handlers = child->location_handlers
                                 || parent->location_handlers;
     merged->ext_handlers = child->ext_handlers || parent->ext_handlers;
@@ -484,6 +486,28 @@ static const char *cmd_interpreter(cmd_parms *cmd, void *mconfig, const char *na
     return NULL;
 }
 
+/* PythonInterpreterGIL own|shared: the GIL of the sub-interpreters made
+ * for this section's requests. */
+static const char *cmd_interpreter_gil(cmd_parms *cmd, void *mconfig, const char *word)
+{
+    mp_dir_config *conf = mconfig;
+    if (!strcasecmp(word, "shared"))
+        conf->interpreter_gil = MP_GIL_SHARED;
+    else if (!strcasecmp(word, "own")) {
+#if PY_VERSION_HEX < 0x030C0000
+        return "PythonInterpreterGIL own needs Python 3.12 or newer; this "
+               "mod_python embeds Python " PY_VERSION " (rebuild it with "
+               "./configure --with-python=/path/to/python3.12+)";
+#else
+        conf->interpreter_gil = MP_GIL_OWN;
+#endif
+    }
+    else
+        return "PythonInterpreterGIL takes own or shared";
+    record(cmd, conf, cmd->cmd->name, word, 1);
+    return NULL;
+}
+
 static const char *cmd_python_path(cmd_parms *cmd, void *mconfig, const char *expr)
 {
     mp_dir_config *conf = mconfig;
@@ -625,6 +649,9 @@ const command_rec mp_directives[] = {
                   "module[::function] interpreter: import at child start"),
     AP_INIT_TAKE1("PythonInterpreter", cmd_interpreter, NULL, OR_ALL,
                   "Name of the Python interpreter to run handlers in"),
+    AP_INIT_TAKE1("PythonInterpreterGIL", cmd_interpreter_gil, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "own or shared: the GIL of the sub-interpreters made here"),
     AP_INIT_FLAG("PythonInterpPerDirectory", cmd_flag, NULL, OR_ALL,
                  "One interpreter per directory of the requested file"),
     AP_INIT_FLAG("PythonInterpPerDirective", cmd_flag, NULL, OR_ALL,

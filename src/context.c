@@ -30,7 +30,7 @@ void mp_context_release_objects(mp_context *ctx)
 {
     mp_object_node *node;
     for (node = ctx->objects; node; node = node->next) {
-        mp_interp *in = mp_interp_acquire(node->interp->name);
+        mp_interp *in = mp_interp_acquire(node->interp->name, MP_GIL_ANY);
         if (!in)
             continue;
         mp_context_release_object(node);

@@ -127,7 +127,8 @@ int mp_run_phase(request_rec *r, const char *phase)
         return DECLINED;
     first = configured ? &APR_ARRAY_IDX(configured, 0, mp_handler)
                        : &APR_ARRAY_IDX(added, 0, mp_handler);
-    if (!(in = mp_interp_acquire(mp_interpreter_name(r, conf, first)))) {
+    if (!(in = mp_interp_acquire(mp_interpreter_name(r, conf, first),
+                                 conf->interpreter_gil))) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "mod_python: no usable Python interpreter for %s", phase);
         return HTTP_INTERNAL_SERVER_ERROR;
@@ -139,11 +140,12 @@ int mp_run_phase(request_rec *r, const char *phase)
 
 /* A connection handler's interpreter: the rules for requests, with the
  * server-level configuration of the server the connection arrived on. */
-static const char *connection_interpreter(conn_rec *c)
+static mp_interp *connection_interpreter(conn_rec *c)
 {
-    return interpreter_name(c->base_server, NULL,
-                            ap_get_module_config(c->base_server->lookup_defaults,
-                                                 &python_module), NULL);
+    const mp_dir_config *conf = ap_get_module_config(c->base_server->lookup_defaults,
+                                                     &python_module);
+    return mp_interp_acquire(interpreter_name(c->base_server, NULL, conf, NULL),
+                             conf->interpreter_gil);
 }
 
 int mp_run_connection_handler(conn_rec *c)
@@ -156,7 +158,7 @@ int mp_run_connection_handler(conn_rec *c)
 
     if (!h)
         return DECLINED;
-    if (!(in = mp_interp_acquire(connection_interpreter(c)))) {
+    if (!(in = connection_interpreter(c))) {
         ap_log_cerror(APLOG_MARK, APLOG_ERR, 0, c,
                       "mod_python: no usable Python interpreter for PythonConnectionHandler");
         return HTTP_INTERNAL_SERVER_ERROR;
@@ -197,7 +199,7 @@ void mp_end_request(mp_context *ctx)
     }
     cleanup_phase = mp_phase_has_handlers(ctx->r, MP_PHASE_CLEANUP);
     for (node = ctx->objects; node; node = node->next) {
-        mp_interp *in = mp_interp_acquire(node->interp->name);
+        mp_interp *in = mp_interp_acquire(node->interp->name, MP_GIL_ANY);
         if (!in)
             continue;
         mp_request_run_cleanups((mp_request *)node->request);

@@ -71,7 +71,7 @@ static int run_python(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigade *bb
 
     if (!ctx->interpreter)      /* once: the rules may allocate, or match */
         ctx->interpreter = mp_interpreter_name(r, mp_dir_config_of(r), ctx->reg);
-    in = mp_interp_acquire(ctx->interpreter);
+    in = mp_interp_acquire(ctx->interpreter, mp_dir_config_of(r)->interpreter_gil);
 
     memset(outcome, 0, sizeof(*outcome));
     if (!in) {

@@ -238,13 +238,14 @@ static apr_pool_t *make_table_pool(void)
 
 /* A new record in the table, its interpreter still to be made
  * (`creating`); called with interps_lock held. */
-static mp_interp *new_record(const char *name)
+static mp_interp *new_record(const char *name, int gil)
 {
     mp_interp *in = apr_pcalloc(table_pool, sizeof(*in));
     apr_pool_t *own;
 
     apr_pool_create(&own, table_pool);
     in->name = apr_pstrdup(table_pool, name);
+    in->own_gil = gil == MP_GIL_OWN;
     in->servers = apr_hash_make(own);
     in->creating = 1;
     apr_hash_set(interps, in->name, APR_HASH_KEY_STRING, in);
@@ -376,7 +377,49 @@ mp_interp *mp_interp_running(void)
     return capsule ? PyCapsule_GetPointer(capsule, RECORD_KEY) : NULL;
 }
 
-/* Makes the sub-interpreter of record `in` (GIL and interps_lock not
+#if PY_VERSION_HEX >= 0x030C0000
+/* A new sub-interpreter, its thread state current and its GIL held, the
+ * caller's (main) thread state detached; NULL (logged) on failure, the
+ * caller's state attached again.  Shared: what Py_NewInterpreter makes.
+ * Own: a GIL and an object allocator of its own, so extension modules
+ * must say they support that (check_multi_interp_extensions). */
+static PyThreadState *new_interpreter(const mp_interp *in)
+{
+    PyInterpreterConfig config = {
+        .use_main_obmalloc = !in->own_gil,
+        .allow_fork = !in->own_gil,     /* os.fork() fails in any sub-interpreter */
+        .allow_exec = 1,
+        .allow_threads = 1,
+        .allow_daemon_threads = 1,
+        .check_multi_interp_extensions = in->own_gil,
+        .gil = in->own_gil ? PyInterpreterConfig_OWN_GIL : PyInterpreterConfig_SHARED_GIL,
+    };
+    PyThreadState *ts = NULL;
+    PyStatus status = Py_NewInterpreterFromConfig(&ts, &config);
+
+    if (PyStatus_Exception(status) || !ts) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, main_server,
+                     "mod_python: cannot create interpreter '%s': %s", in->name,
+                     status.err_msg ? status.err_msg : "out of memory");
+        return NULL;
+    }
+    return ts;
+}
+#else
+static PyThreadState *new_interpreter(const mp_interp *in)
+{
+    PyThreadState *before = PyThreadState_Get(), *ts = Py_NewInterpreter();
+
+    if (!ts) {
+        PyThreadState_Swap(before);
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, main_server,
+                     "mod_python: cannot create interpreter '%s'", in->name);
+    }
+    return ts;
+}
+#endif
+
+/* Makes the sub-interpreter of record `in` (no GIL and not interps_lock
  * held); in->state stays NULL if that fails. */
 static void create_interpreter(mp_interp *in)
 {
@@ -385,11 +428,8 @@ static void create_interpreter(mp_interp *in)
     if (!main_ts)
         return;
     PyEval_RestoreThread(main_ts);
-    ts = Py_NewInterpreter();
+    ts = new_interpreter(in);
     if (!ts) {
-        PyThreadState_Swap(main_ts);
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, main_server,
-                     "mod_python: cannot create interpreter '%s'", in->name);
         PyEval_SaveThread();
         return;
     }
@@ -411,20 +451,31 @@ static void create_interpreter(mp_interp *in)
  * add the record: the (slow) making of an interpreter happens outside
  * it, so requests for other interpreters do not wait for it; those for
  * the same one wait on interp_made. */
-static mp_interp *find_or_create(const char *name)
+static mp_interp *find_or_create(const char *name, int gil)
 {
     mp_interp *in;
-    int mine = 0;
+    int mine = 0, mismatch = 0;
 
     apr_thread_mutex_lock(interps_lock);
     in = apr_hash_get(interps, name, APR_HASH_KEY_STRING);
     if (!in) {
-        in = new_record(name);
+        in = new_record(name, gil);
         mine = 1;
     }
     while (in->creating && !mine)
         apr_thread_cond_wait(interp_made, interps_lock);
+    if (gil != MP_GIL_ANY && in != main_interp && (gil == MP_GIL_OWN) != in->own_gil
+            && in->state && !in->gil_mismatch_logged)
+        mismatch = in->gil_mismatch_logged = 1;
     apr_thread_mutex_unlock(interps_lock);
+    if (mismatch)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main_server,
+                     "mod_python: interpreter '%s' was made with %s GIL; "
+                     "PythonInterpreterGIL %s here does not change that (an "
+                     "interpreter's GIL is chosen when it is made: give this "
+                     "section an interpreter of its own with PythonInterpreter)",
+                     name, in->own_gil ? "its own" : "the shared",
+                     in->own_gil ? "shared" : "own");
     if (mine) {
         create_interpreter(in);
         apr_thread_mutex_lock(interps_lock);
@@ -437,7 +488,7 @@ static mp_interp *find_or_create(const char *name)
     return in->state ? in : NULL;
 }
 
-mp_interp *mp_interp_acquire(const char *name)
+mp_interp *mp_interp_acquire(const char *name, int gil)
 {
     PyThreadState *ts;
     mp_interp *in;
@@ -452,7 +503,7 @@ mp_interp *mp_interp_acquire(const char *name)
                      "(interpreter '%s'); refused", name);
         return NULL;
     }
-    in = find_or_create(name);
+    in = find_or_create(name, gil);
     if (!in || !(ts = thread_state(in)))
         return NULL;
     PyEval_RestoreThread(ts);
@@ -476,10 +527,13 @@ void mp_interp_release(mp_interp *in)
 
 static void run_imports(const mp_server_config *sconf)
 {
+    const mp_dir_config *server_level = ap_get_module_config(
+        main_server->lookup_defaults, &python_module);
     int i;
     for (i = sconf->imports->nelts - 1; i >= 0; i--) {
         const mp_import *imp = &APR_ARRAY_IDX(sconf->imports, i, mp_import);
-        mp_interp *in = mp_interp_acquire(imp->interpreter);
+        mp_interp *in = mp_interp_acquire(imp->interpreter,
+                                          server_level->interpreter_gil);
         PyObject *result;
         if (!in) {
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, main_server,
@@ -531,7 +585,7 @@ static apr_status_t child_exit(void *unused)
         return APR_SUCCESS;
     }
     for (hi = apr_hash_first(interp_pool, interps); hi; hi = apr_hash_next(hi)) {
-        mp_interp *in = mp_interp_acquire(apr_hash_this_key(hi));
+        mp_interp *in = mp_interp_acquire(apr_hash_this_key(hi), MP_GIL_ANY);
         if (in) {
             if (in->child_cleanups)
                 mp_call_cleanups(in->child_cleanups, main_server);
@@ -556,7 +610,8 @@ void mp_python_start(apr_pool_t *pchild, server_rec *s)
     apr_threadkey_private_create(&states_key, release_thread_states, pchild);
     if (!initialize_python(sconf))
         return;
-    main_interp = new_record(MP_MAIN_INTERPRETER);
+    /* the GIL that shared sub-interpreters share */
+    main_interp = new_record(MP_MAIN_INTERPRETER, MP_GIL_SHARED);
     main_interp->state = PyThreadState_GetInterpreter(PyThreadState_Get());
     main_interp->creating = 0;
     main_interp->first_state = PyThreadState_Get();

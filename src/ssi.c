@@ -24,7 +24,9 @@ static int run_code(ap_filter_t *f, apr_bucket_brigade *bb, const char *tag,
                     const char *code)
 {
     request_rec *r = f->r;
-    mp_interp *in = mp_interp_acquire(mp_interpreter_name(r, mp_dir_config_of(r), NULL));
+    const mp_dir_config *conf = mp_dir_config_of(r);
+    mp_interp *in = mp_interp_acquire(mp_interpreter_name(r, conf, NULL),
+                                      conf->interpreter_gil);
     mp_filter *filter;
     PyObject *result = NULL;
     int status = HTTP_INTERNAL_SERVER_ERROR;

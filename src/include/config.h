@@ -22,6 +22,13 @@ typedef struct {
     const char *interpreter;
 } mp_import;
 
+/* PythonInterpreterGIL: whether a sub-interpreter gets a GIL of its own
+ * (3.12+) or shares the main interpreter's; MP_GIL_ANY where no section
+ * says (an interpreter that exists is taken as it is). */
+#define MP_GIL_ANY (-1)
+#define MP_GIL_SHARED 0
+#define MP_GIL_OWN 1
+
 /* Flags are -1 while unset, so merging can tell "Off" from "not said". */
 typedef struct {
     apr_table_t *directives;    /* what get_config() shows */
@@ -30,6 +37,7 @@ typedef struct {
     apr_hash_t *input_filters;  /* filter name -> mp_handler */
     apr_hash_t *output_filters;
     const char *interpreter;
+    int interpreter_gil;        /* MP_GIL_OWN, MP_GIL_SHARED or MP_GIL_ANY */
     const char *python_path;
     int debug;
     int autoreload;

@@ -3,6 +3,7 @@
 #define MP_INTERPRETERS_H
 
 #include "mod_python.h"
+#include "config.h"
 #include "apr_thread_proc.h"
 
 typedef struct mp_interp {
@@ -10,6 +11,8 @@ typedef struct mp_interp {
     PyInterpreterState *state;
     PyThreadState *first_state;   /* made with the interpreter: never deleted */
     int creating;                 /* being made (interps_lock guards this) */
+    int own_gil;                  /* made with a GIL of its own (3.12+) */
+    int gil_mismatch_logged;      /* asked for the other kind once (interps_lock) */
     PyObject *apache_module;      /* its _apache, and that module's state: */
     const struct mp_types *types; /* the types of our objects in it */
     PyObject *callback;           /* apache.init() result, NULL if broken */
@@ -25,9 +28,10 @@ typedef struct mp_interp {
 void mp_python_start(apr_pool_t *pchild, server_rec *s);
 
 /* Makes the named interpreter current on this thread, creating it on
- * first use; returns with the GIL held, or NULL (logged) on failure.
- * Must not be called with the GIL held. */
-mp_interp *mp_interp_acquire(const char *name);
+ * first use with the GIL `gil` asks for (MP_GIL_ANY: shared); returns
+ * with its GIL held, or NULL (logged) on failure.  Must not be called
+ * with a GIL held. */
+mp_interp *mp_interp_acquire(const char *name, int gil);
 
 /* Releases the GIL taken by mp_interp_acquire. */
 void mp_interp_release(mp_interp *interp);

@@ -593,4 +593,8 @@ def init(name, server):
     interpreter = name
     main_server = server
     sys.argv = ["mod_python"]
+    if getattr(_apache, "_own_gil", 0):
+        from mod_python import own_gil
+        own_gil.report_refused_extensions(
+            name, lambda message: log_error(message, APLOG_ERR, server))
     return CallBack()
