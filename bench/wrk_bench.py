@@ -7,6 +7,7 @@ import argparse
 import contextlib
 import os
 import re
+import runpy
 import subprocess
 import sys
 import tempfile
@@ -69,6 +70,15 @@ def lua_script(text):
         f.write(text)
         f.flush()   # wrk reads it by name
         yield f.name
+
+
+def free_threaded():
+    """Whether the Python the module embeds is a free-threaded build."""
+    build = runpy.run_path(os.path.join(LIBDIR, "mod_python", "version.py"))
+    out = subprocess.run([build["PYTHON_BIN"], "-c", "import sysconfig; print("
+                          "sysconfig.get_config_var('Py_GIL_DISABLED') or 0)"],
+                         capture_output=True, text=True, check=True).stdout
+    return out.strip() == "1"
 
 
 def server_cpu_seconds(pid):

@@ -391,7 +391,11 @@ static PyThreadState *new_interpreter(const mp_interp *in)
         .allow_exec = 1,
         .allow_threads = 1,
         .allow_daemon_threads = 1,
+#ifdef Py_GIL_DISABLED
+        .check_multi_interp_extensions = 1,   /* the free-threaded build insists */
+#else
         .check_multi_interp_extensions = in->own_gil,
+#endif
         .gil = in->own_gil ? PyInterpreterConfig_OWN_GIL : PyInterpreterConfig_SHARED_GIL,
     };
     PyThreadState *ts = NULL;

@@ -12,6 +12,7 @@
 #include "interpreters.h"
 #include "libpython_check.h"
 #include "mutex.h"
+#include "table.h"
 #include "ssi.h"
 
 /* What this build is, as text in the file: `mod_python serve` reads it
@@ -198,6 +199,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
 static void child_init(apr_pool_t *pchild, server_rec *s)
 {
     mp_mutexes_child_init(pchild);
+    mp_table_child_init(pchild);
     mp_context_on_end(mp_end_request);
     mp_python_start(pchild, s);
 }

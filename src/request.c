@@ -273,7 +273,7 @@ static PyObject *req_log_error(mp_request *self, PyObject *args)
 static PyObject *req_get_config(mp_request *self, PyObject *unused)
 {
     request_rec *r = live(self);
-    return r ? mp_table_wrap(mp_dir_config_of(r)->directives, (PyObject *)self) : NULL;
+    return r ? mp_config_table_wrap(mp_dir_config_of(r)->directives, (PyObject *)self) : NULL;
 }
 
 static int copy_set_option(void *table, const char *key, const char *value)

@@ -35,12 +35,12 @@ PyObject *mp_server_object(server_rec *s)
 
 static PyObject *server_get_config(mp_server *self, PyObject *unused)
 {
-    return mp_table_wrap(mp_server_config_of(self->rec)->directives, NULL);
+    return mp_config_table_wrap(mp_server_config_of(self->rec)->directives, NULL);
 }
 
 static PyObject *server_get_options(mp_server *self, PyObject *unused)
 {
-    return mp_table_wrap(mp_server_config_of(self->rec)->options, NULL);
+    return mp_config_table_wrap(mp_server_config_of(self->rec)->options, NULL);
 }
 
 static PyObject *server_log_error(mp_server *self, PyObject *args)

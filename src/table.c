@@ -5,6 +5,8 @@
  * as HTTP header fields are. */
 #include "table.h"
 #include "apachemodule.h"
+#include "interpreters.h"
+#include "apr_thread_mutex.h"
 
 #define ENTRIES(t) ((const apr_table_entry_t *)apr_table_elts((t)->table)->elts)
 #define COUNT(t) (apr_table_elts((t)->table)->nelts)
@@ -59,9 +61,18 @@ PyObject *mp_table_wrap(apr_table_t *table, PyObject *owner)
     self->table = table;
     self->pool = NULL;
     self->response_headers = 0;
+    self->configuration = 0;
     Py_XINCREF(owner);
     self->owner = owner;
     return (PyObject *)self;
+}
+
+PyObject *mp_config_table_wrap(apr_table_t *table, PyObject *owner)
+{
+    PyObject *self = mp_table_wrap(table, owner);
+    if (self)
+        ((mp_table *)self)->configuration = 1;
+    return self;
 }
 
 PyObject *mp_headers_wrap(apr_table_t *table, PyObject *owner)
@@ -348,10 +359,12 @@ static PyObject *iter_next(mp_table_iter *it)
     return entry(&ENTRIES(it->table)[it->pos++], it->what);
 }
 
+static PyObject *iter_next_x(mp_table_iter *it);   /* see Locking */
+
 static PyType_Slot mp_table_iter_slots[] = {
     {Py_tp_dealloc, (void *)(destructor)iter_dealloc},
     {Py_tp_iter, (void *)PyObject_SelfIter},
-    {Py_tp_iternext, (void *)(iternextfunc)iter_next},
+    {Py_tp_iternext, (void *)(iternextfunc)iter_next_x},
     {0, NULL}
 };
 
@@ -530,23 +543,117 @@ static PyObject *table_popitem(mp_table *self, PyObject *unused)
     return item;
 }
 
+/* ---------------------------------------------------------------------
+ * Locking
+ *
+ * With one GIL, the C code of a table operation never overlapped another.
+ * Interpreters that own their GIL run at the same time, and so do threads
+ * of the free-threaded build: each operation then holds
+ *  - for a table of the configuration, which all of them share, the
+ *    process-wide config_lock (nested: an operation may run Python code,
+ *    update() from a mapping, that uses another such table), waited for
+ *    without the GIL, which its holder may need to finish;
+ *  - without a GIL, the critical section of the object the table belongs
+ *    to (the request: its tables share its pool) or of the table itself.
+ */
+
+static apr_thread_mutex_t *config_lock;
+
+void mp_table_child_init(apr_pool_t *pchild)
+{
+    apr_thread_mutex_create(&config_lock, APR_THREAD_MUTEX_NESTED, pchild);
+}
+
+static void lock_configuration(const mp_table *self)
+{
+    if (!self->configuration || !config_lock
+            || apr_thread_mutex_trylock(config_lock) == APR_SUCCESS)
+        return;
+    MP_BEGIN_ALLOW_THREADS
+    apr_thread_mutex_lock(config_lock);
+    MP_END_ALLOW_THREADS
+}
+
+static void unlock_configuration(const mp_table *self)
+{
+    if (self->configuration && config_lock)
+        apr_thread_mutex_unlock(config_lock);
+}
+
+#ifdef Py_GIL_DISABLED
+#define BEGIN_EXCLUSIVE(t) \
+    Py_BEGIN_CRITICAL_SECTION((t)->owner ? (t)->owner : (PyObject *)(t)); \
+    lock_configuration(t);
+#define END_EXCLUSIVE(t) \
+    unlock_configuration(t); \
+    Py_END_CRITICAL_SECTION();
+#else
+#define BEGIN_EXCLUSIVE(t) lock_configuration(t);
+#define END_EXCLUSIVE(t) unlock_configuration(t);
+#endif
+
+/* name_x: name run with the table held; `self` is the table. */
+#define EXCLUSIVE(ret, name, params, args) \
+    static ret name##_x params \
+    { \
+        ret result; \
+        BEGIN_EXCLUSIVE(self) \
+        result = name args; \
+        END_EXCLUSIVE(self) \
+        return result; \
+    }
+
+typedef PyObject *object;
+EXCLUSIVE(object, table_add, (mp_table *self, PyObject *a), (self, a))
+EXCLUSIVE(object, table_get, (mp_table *self, PyObject *a), (self, a))
+EXCLUSIVE(object, table_has_key, (mp_table *self, PyObject *a), (self, a))
+EXCLUSIVE(object, table_setdefault, (mp_table *self, PyObject *a), (self, a))
+EXCLUSIVE(object, table_update, (mp_table *self, PyObject *a), (self, a))
+EXCLUSIVE(object, table_copy, (mp_table *self, PyObject *a), (self, a))
+EXCLUSIVE(object, table_as_dict, (mp_table *self, PyObject *a), (self, a))
+EXCLUSIVE(object, table_clear, (mp_table *self, PyObject *a), (self, a))
+EXCLUSIVE(object, table_popitem, (mp_table *self, PyObject *a), (self, a))
+EXCLUSIVE(object, table_keys, (mp_table *self, PyObject *a), (self, a))
+EXCLUSIVE(object, table_values, (mp_table *self, PyObject *a), (self, a))
+EXCLUSIVE(object, table_items, (mp_table *self, PyObject *a), (self, a))
+EXCLUSIVE(object, table_iterkeys, (mp_table *self, PyObject *a), (self, a))
+EXCLUSIVE(object, table_itervalues, (mp_table *self, PyObject *a), (self, a))
+EXCLUSIVE(object, table_iteritems, (mp_table *self, PyObject *a), (self, a))
+EXCLUSIVE(object, table_iter, (mp_table *self), (self))
+EXCLUSIVE(Py_ssize_t, table_length, (mp_table *self), (self))
+EXCLUSIVE(object, table_subscript, (mp_table *self, PyObject *key), (self, key))
+EXCLUSIVE(int, table_ass_subscript, (mp_table *self, PyObject *key, PyObject *value),
+          (self, key, value))
+EXCLUSIVE(int, table_contains, (mp_table *self, PyObject *key), (self, key))
+
+/* The iterator holds its table for each step. */
+static PyObject *iter_next_x(mp_table_iter *it)
+{
+    mp_table *self = it->table;
+    PyObject *result;
+    BEGIN_EXCLUSIVE(self)
+    result = iter_next(it);
+    END_EXCLUSIVE(self)
+    return result;
+}
+
 static PyMethodDef table_methods[] = {
-    {"add", (PyCFunction)table_add, METH_VARARGS, "add(key, value): append an entry"},
-    {"get", (PyCFunction)table_get, METH_VARARGS, "get(key, default=None): first value"},
-    {"has_key", (PyCFunction)table_has_key, METH_O, "has_key(key) -> 1 or 0"},
-    {"setdefault", (PyCFunction)table_setdefault, METH_VARARGS, NULL},
-    {"update", (PyCFunction)table_update, METH_O, NULL},
-    {"copy", (PyCFunction)table_copy, METH_NOARGS, NULL},
-    {"_as_dict", (PyCFunction)table_as_dict, METH_NOARGS,
+    {"add", (PyCFunction)table_add_x, METH_VARARGS, "add(key, value): append an entry"},
+    {"get", (PyCFunction)table_get_x, METH_VARARGS, "get(key, default=None): first value"},
+    {"has_key", (PyCFunction)table_has_key_x, METH_O, "has_key(key) -> 1 or 0"},
+    {"setdefault", (PyCFunction)table_setdefault_x, METH_VARARGS, NULL},
+    {"update", (PyCFunction)table_update_x, METH_O, NULL},
+    {"copy", (PyCFunction)table_copy_x, METH_NOARGS, NULL},
+    {"_as_dict", (PyCFunction)table_as_dict_x, METH_NOARGS,
      "{key: value}, the last value of a repeated key winning"},
-    {"clear", (PyCFunction)table_clear, METH_NOARGS, NULL},
-    {"popitem", (PyCFunction)table_popitem, METH_NOARGS, NULL},
-    {"keys", (PyCFunction)table_keys, METH_NOARGS, NULL},
-    {"values", (PyCFunction)table_values, METH_NOARGS, NULL},
-    {"items", (PyCFunction)table_items, METH_NOARGS, NULL},
-    {"iterkeys", (PyCFunction)table_iterkeys, METH_NOARGS, NULL},
-    {"itervalues", (PyCFunction)table_itervalues, METH_NOARGS, NULL},
-    {"iteritems", (PyCFunction)table_iteritems, METH_NOARGS, NULL},
+    {"clear", (PyCFunction)table_clear_x, METH_NOARGS, NULL},
+    {"popitem", (PyCFunction)table_popitem_x, METH_NOARGS, NULL},
+    {"keys", (PyCFunction)table_keys_x, METH_NOARGS, NULL},
+    {"values", (PyCFunction)table_values_x, METH_NOARGS, NULL},
+    {"items", (PyCFunction)table_items_x, METH_NOARGS, NULL},
+    {"iterkeys", (PyCFunction)table_iterkeys_x, METH_NOARGS, NULL},
+    {"itervalues", (PyCFunction)table_itervalues_x, METH_NOARGS, NULL},
+    {"iteritems", (PyCFunction)table_iteritems_x, METH_NOARGS, NULL},
     {NULL}
 };
 
@@ -603,14 +710,14 @@ static PyType_Slot mp_table_slots[] = {
     {Py_tp_hash, (void *)table_hash},
     {Py_tp_doc, (void *)"A case-insensitive mapping with repeatable keys (apr_table_t)"},
     {Py_tp_richcompare, (void *)table_richcompare},
-    {Py_tp_iter, (void *)(getiterfunc)table_iter},
+    {Py_tp_iter, (void *)(getiterfunc)table_iter_x},
     {Py_tp_methods, (void *)table_methods},
     {Py_tp_init, (void *)(initproc)table_init},
     {Py_tp_new, (void *)table_new},
-    {Py_mp_length, (void *)table_length},
-    {Py_mp_subscript, (void *)table_subscript},
-    {Py_mp_ass_subscript, (void *)table_ass_subscript},
-    {Py_sq_contains, (void *)table_contains},
+    {Py_mp_length, (void *)table_length_x},
+    {Py_mp_subscript, (void *)table_subscript_x},
+    {Py_mp_ass_subscript, (void *)table_ass_subscript_x},
+    {Py_sq_contains, (void *)table_contains_x},
     {0, NULL}
 };
 

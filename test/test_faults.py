@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from helpers import (HTTPD, LIBDIR, REPO, THREAD_STATE_COUNTER, child_pids,
-                     python_children_cannot_read)
+from helpers import (HTTPD, LIBDIR, MOD_SO, REPO, THREAD_STATE_COUNTER,
+                     child_pids, python_children_cannot_read)
 
 STATIC = "static content\n"
 
@@ -666,11 +666,24 @@ def needs_mod_wsgi():
                     "(scripts/install-test-deps installs it)")
 
 
+def libpython_of(so):
+    """The libpython a shared object is linked with (resolved), or None."""
+    out = subprocess.run(["ldd", so], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        name, _, path = line.strip().partition(" => ")
+        if name.startswith("libpython"):
+            return os.path.realpath(path.split(" (")[0])
+    return None
+
+
 @pytest.mark.parametrize("mpm", ["event", "prefork"])
 @pytest.mark.parametrize("wsgi_first", [True, False])
 def test_mod_wsgi_beside_mod_python_on_the_same_libpython(apache, mpm,
                                                           wsgi_first):
     needs_mod_wsgi()
+    if libpython_of(MOD_WSGI) != libpython_of(MOD_SO):
+        pytest.skip("Debian's mod_wsgi embeds another Python than this build "
+                    "(test_mod_wsgi_on_another_libpython_is_refused_at_start)")
     load = "LoadModule wsgi_module %s\n" % MOD_WSGI
     srv = apache(mpm=mpm, modules=["wsgi"] if wsgi_first else [],
                  files=BOTH_FILES,
@@ -756,7 +769,10 @@ PythonPath "['@DOCROOT@'] + sys.path"
 
 FOREIGN_INTERPRETER = """
 import threading
-import _xxsubinterpreters as interpreters
+try:
+    import _interpreters as interpreters        # 3.13
+except ImportError:
+    import _xxsubinterpreters as interpreters   # 3.9-3.12
 from mod_python import apache
 
 CODE = '''

@@ -32,15 +32,19 @@ FREE_THREADED = _embedded("sysconfig.get_config_var('Py_GIL_DISABLED') or 0") ==
 needs_312 = pytest.mark.skipif(VERSION < (3, 12), reason="own GIL needs Python 3.12+")
 
 PROBE = """\
+import sys
 import threading
 import mp_gil_probe
 from mod_python import apache
 
 def handler(req):
-    if req.args:
+    text = req.interpreter
+    if req.args == "gil":   # is there a GIL at all (free-threaded build)?
+        text = str(int(getattr(sys, "_is_gil_enabled", lambda: True)()))
+    elif req.args:
         mp_gil_probe.hold(float(req.args))
     req.content_type = "text/plain"
-    req.write(req.interpreter, 0)
+    req.write(text, 0)
     return apache.OK
 
 def single_phase(req):
@@ -51,6 +55,19 @@ def single_phase(req):
         text = "refused: %s" % exc
     req.content_type = "text/plain"
     req.write(text, 0)
+    return apache.OK
+
+def options(req):
+    # the server's options are one Apache table for every interpreter
+    table = apache.main_server.get_options()
+    for i in range(3000):
+        table["k-%s-%d" % (req.interpreter, i % 40)] = "v" * (i % 50)
+        table.add("a-%s" % req.interpreter, str(i))
+        if i % 100 == 0:
+            del table["a-%s" % req.interpreter]
+        len(table.items())
+    req.content_type = "text/plain"
+    req.write("%d" % len([k for k in table.keys() if k.startswith("k-")]), 0)
     return apache.OK
 
 def thread(req):
@@ -108,6 +125,12 @@ def serve(apache, extensions, config, mpm="event", main_config=""):
     for name in extensions:
         os.chmod(srv.path(name), 0o755)
     return srv.start()
+
+
+def gil_enabled(srv, path):
+    """Whether the interpreter of path runs with a GIL (the free-threaded
+    build has none once every module loaded says it needs none)."""
+    return srv.get(path + "?gil").text == "1"
 
 
 def wait_while_held(srv, held_path, hold, other_path):
@@ -168,7 +191,7 @@ def test_an_interpreter_holding_its_gil_stops_only_those_sharing_it(
                 section("a.py", "a", gil) + section("b.py", "b", gil))
     assert srv.get("/a.py").text == "a" and srv.get("/b.py").text == "b"
     took = wait_while_held(srv, "/a.py", 3, "/b.py")
-    if waits and not FREE_THREADED:
+    if waits and gil_enabled(srv, "/a.py"):
         assert took >= 2.0, took
     else:
         assert took < 1.5, took
@@ -183,7 +206,7 @@ def test_shared_interpreters_of_an_own_gil_server_share_among_them(apache, exten
     for path in ("/a.py", "/b.py", "/c.py"):
         assert srv.get(path).status == 200
     assert wait_while_held(srv, "/a.py", 3, "/b.py") < 1.5
-    if not FREE_THREADED:
+    if gil_enabled(srv, "/a.py"):
         assert wait_while_held(srv, "/a.py", 3, "/c.py") >= 2.0
 
 
@@ -250,3 +273,26 @@ def test_own_gil_interpreters_survive_a_graceful_restart(apache, extensions):
     assert srv.get("/a.py").text == "a" and srv.get("/b.py").text == "b"
     log = srv.error_log(mark)
     assert "Segmentation fault" not in log and "exit signal" not in log, log
+
+
+@needs_312
+def test_interpreters_with_their_own_gil_share_the_server_options_safely(
+        apache, extensions):
+    # the server's option table is shared by every interpreter: its
+    # operations must not overlap (a lock), or the child crashes
+    srv = serve(apache, extensions, section("a.py", "a", "own", "probe::options")
+                + section("b.py", "b", "own", "probe::options"))
+    mark = srv.log_mark()
+    results = []
+    def hit(path):
+        results.append(srv.get(path))
+    threads = [threading.Thread(target=hit, args=(p,))
+               for p in ("/a.py", "/b.py") * 3]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.status for r in results] == [200] * 6, results
+    assert srv.get("/a.py").text == "80"
+    log = srv.error_log(mark)
+    assert "exit signal" not in log and "Segmentation" not in log, log

@@ -10,6 +10,7 @@ typedef struct {
     apr_pool_t *pool;     /* owned pool for tables made from Python, else NULL */
     PyObject *owner;      /* object whose record the table belongs to */
     int response_headers; /* keys and values go out as header lines */
+    int configuration;    /* part of the configuration: shared by every thread */
 } mp_table;
 
 extern PyType_Spec mp_table_spec;   /* made per interpreter by _apache */
@@ -18,6 +19,14 @@ extern PyType_Spec mp_table_iter_spec;
 /* A live view of an Apache table; owner (may be NULL) is kept alive and
  * must still be valid (see mp_owner_alive) whenever the table is used. */
 PyObject *mp_table_wrap(apr_table_t *table, PyObject *owner);
+
+/* A live view of a table of the configuration (the server's options,
+ * the directives in effect), which every thread and interpreter of the
+ * child sees: each operation on it holds a process-wide lock. */
+PyObject *mp_config_table_wrap(apr_table_t *table, PyObject *owner);
+
+/* Makes that lock (child_init, before any request). */
+void mp_table_child_init(apr_pool_t *pchild);
 
 /* The same, for headers the response sends (headers_out,
  * err_headers_out): keys and values with CR or LF are refused, as they
