@@ -137,12 +137,10 @@ PyObject *mp_register_child_cleanup(PyObject *callable, PyObject *data,
         PyErr_SetString(PyExc_ValueError, "cleanup must be callable");
         return NULL;
     }
-    if (!in) {
+    if (!in || !in->child_cleanups) {
         PyErr_SetString(PyExc_RuntimeError, "no mod_python interpreter runs this code");
         return NULL;
     }
-    if (!in->child_cleanups && !(in->child_cleanups = PyList_New(0)))
-        return NULL;
     entry = PyTuple_Pack(3, callable, data, server);
     rc = entry ? PyList_Append(in->child_cleanups, entry) : -1;
     Py_XDECREF(entry);

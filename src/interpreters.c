@@ -177,6 +177,12 @@ static int set_up_interpreter(mp_interp *in)
         return -1;
     }
     in->types = mp_types_of_module(in->apache_module);
+    /* made now, before any thread could race to make it */
+    in->child_cleanups = PyList_New(0);
+    if (!in->child_cleanups) {
+        mp_log_python_error(main_server, "setting up the interpreter");
+        return -1;
+    }
 
     if (sconf->site_dirs && run_snippet(SITE_DIRS_CODE, sconf->site_dirs) < 0) {
         mp_log_python_error(main_server, "setting up mod_python.site_dirs");

@@ -8,28 +8,35 @@
 #include "ap_mpm.h"
 #include "scoreboard.h"
 
+static mp_server *new_server_object(server_rec *s)
+{
+    mp_server *obj = PyObject_GC_New(mp_server, mp_types_running()->server);
+    if (!obj)
+        return NULL;
+    obj->rec = s;
+    obj->dict = NULL;
+    PyObject_GC_Track(obj);
+    return obj;
+}
+
+/* One object per server_rec and interpreter, kept for the life of the
+ * child (the cache holds a reference).  Without a GIL, the threads of
+ * the interpreter take turns on its cache. */
 PyObject *mp_server_object(server_rec *s)
 {
     mp_interp *in = mp_interp_running();
-    mp_server *obj = in ? apr_hash_get(in->servers, &s, sizeof(s)) : NULL;
+    mp_server *obj;
 
-    if (!obj) {
-        obj = PyObject_GC_New(mp_server, mp_types_running()->server);
-        if (!obj)
-            return NULL;
-        obj->rec = s;
-        obj->dict = NULL;
-        PyObject_GC_Track(obj);
-        if (in) {
-            /* Kept for the life of the child: one reference for the cache. */
-            server_rec **key = apr_pmemdup(apr_hash_pool_get(in->servers), &s, sizeof(s));
-            apr_hash_set(in->servers, key, sizeof(s), obj);
-            Py_INCREF(obj);
-        }
+    if (!in)
+        return (PyObject *)new_server_object(s);
+    MP_INTERP_CACHE_LOCK(in);
+    obj = apr_hash_get(in->servers, &s, sizeof(s));
+    if (!obj && (obj = new_server_object(s))) {
+        server_rec **key = apr_pmemdup(apr_hash_pool_get(in->servers), &s, sizeof(s));
+        apr_hash_set(in->servers, key, sizeof(s), obj);
     }
-    else {
-        Py_INCREF(obj);
-    }
+    Py_XINCREF(obj);
+    MP_INTERP_CACHE_UNLOCK(in);
     return (PyObject *)obj;
 }
 

@@ -21,8 +21,19 @@ typedef struct mp_interp {
     PyObject *include_dispatch;
     PyObject *connection_dispatch;
     apr_hash_t *servers;          /* server_rec * -> mp_server object */
+#ifdef Py_GIL_DISABLED
+    PyMutex cache_lock;           /* no GIL: the threads take turns on servers */
+#endif
     PyObject *child_cleanups;     /* [(callable, data, server)] for child exit */
 } mp_interp;
+
+#ifdef Py_GIL_DISABLED
+#define MP_INTERP_CACHE_LOCK(in) PyMutex_Lock(&(in)->cache_lock)
+#define MP_INTERP_CACHE_UNLOCK(in) PyMutex_Unlock(&(in)->cache_lock)
+#else
+#define MP_INTERP_CACHE_LOCK(in) ((void)0)
+#define MP_INTERP_CACHE_UNLOCK(in) ((void)0)
+#endif
 
 /* Starts Python in this child (child_init). */
 void mp_python_start(apr_pool_t *pchild, server_rec *s);
