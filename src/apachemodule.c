@@ -317,8 +317,13 @@ static PyModuleDef_Slot apache_slots[] = {
     {Py_mod_exec, (void *)apache_exec},
 #if PY_VERSION_HEX >= 0x030C0000
     /* module state and heap types only; the C side's shared records are
-     * locked (interpreters.c) or per interpreter */
+     * locked (interpreters.c, table.c) or per interpreter */
     {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+#endif
+#ifdef Py_GIL_DISABLED
+    /* the objects over Apache records let one thread at a time into their
+     * C code (exclusive.h); per-interpreter caches take turns */
+    {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif
     {0, NULL}
 };

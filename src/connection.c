@@ -1,5 +1,6 @@
 /* mp_conn: a client connection (conn_rec). */
 #include "connection.h"
+#include "exclusive.h"
 #include "apachemodule.h"
 #include "interpreters.h"
 #include "convert.h"
@@ -21,10 +22,13 @@ PyObject *mp_conn_object(conn_rec *c)
 
 void mp_conn_invalidate(mp_conn *self)
 {
+    /* not while another thread is in one of its methods */
+    MP_BEGIN_EXCLUSIVE((PyObject *)self)
     self->rec = NULL;
     Py_CLEAR(self->notes);      /* the notes table refers back to us */
     Py_CLEAR(self->hlist);
     Py_CLEAR(self->pending);
+    MP_END_EXCLUSIVE()
 }
 
 static void conn_dealloc(mp_conn *self)
@@ -267,11 +271,17 @@ static PyObject *conn_write(mp_conn *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* Each method holds the connection (exclusive.h). */
+MP_EXCLUSIVE_METHOD(conn_log_error)
+MP_EXCLUSIVE_METHOD(conn_read)
+MP_EXCLUSIVE_METHOD(conn_readline)
+MP_EXCLUSIVE_METHOD(conn_write)
+
 static PyMethodDef conn_methods[] = {
-    {"log_error", (PyCFunction)conn_log_error, METH_VARARGS, NULL},
-    {"read", (PyCFunction)conn_read, METH_VARARGS, "read(length=0) -> bytes or None"},
-    {"readline", (PyCFunction)conn_readline, METH_VARARGS, NULL},
-    {"write", (PyCFunction)conn_write, METH_VARARGS, NULL},
+    {"log_error", (PyCFunction)conn_log_error_x, METH_VARARGS, NULL},
+    {"read", (PyCFunction)conn_read_x, METH_VARARGS, "read(length=0) -> bytes or None"},
+    {"readline", (PyCFunction)conn_readline_x, METH_VARARGS, NULL},
+    {"write", (PyCFunction)conn_write_x, METH_VARARGS, NULL},
     {NULL}
 };
 
@@ -355,13 +365,34 @@ static int set_keepalive(PyObject *o, PyObject *value, void *c)
     return 0;
 }
 
-#define RO(name) {#name, get_##name, NULL, NULL, NULL}
+/* Each attribute holds the connection (exclusive.h). */
+MP_EXCLUSIVE_GETTER(get_base_server)
+MP_EXCLUSIVE_GETTER(get_local_addr)
+MP_EXCLUSIVE_GETTER(get_client_addr)
+MP_EXCLUSIVE_GETTER(get_client_ip)
+MP_EXCLUSIVE_GETTER(get_remote_addr)
+MP_EXCLUSIVE_GETTER(get_remote_ip)
+MP_EXCLUSIVE_GETTER(get_remote_host)
+MP_EXCLUSIVE_GETTER(get_remote_logname)
+MP_EXCLUSIVE_GETTER(get_aborted)
+MP_EXCLUSIVE_GETTER(get_double_reverse)
+MP_EXCLUSIVE_GETTER(get_keepalives)
+MP_EXCLUSIVE_GETTER(get_local_ip)
+MP_EXCLUSIVE_GETTER(get_local_host)
+MP_EXCLUSIVE_GETTER(get_id)
+MP_EXCLUSIVE_GETTER(get_notes)
+MP_EXCLUSIVE_GETTER(get_hlist)
+MP_EXCLUSIVE_GETTER(get__conn_rec)
+#define RO(name) {#name, get_##name##_x, NULL, NULL, NULL}
+MP_EXCLUSIVE_GETTER(get_keepalive)
+MP_EXCLUSIVE_SETTER(set_keepalive)
+
 static PyGetSetDef conn_getset[] = {
     RO(base_server), RO(local_addr), RO(client_addr), RO(client_ip),
     RO(remote_addr), RO(remote_ip), RO(remote_host), RO(remote_logname),
     RO(aborted), RO(double_reverse), RO(keepalives), RO(local_ip),
     RO(local_host), RO(id), RO(notes), RO(hlist), RO(_conn_rec),
-    {"keepalive", get_keepalive, set_keepalive, NULL, NULL},
+    {"keepalive", get_keepalive_x, set_keepalive_x, NULL, NULL},
     {NULL}
 };
 
@@ -374,10 +405,13 @@ static int conn_setattr(PyObject *o, PyObject *name, PyObject *value)
     return PyObject_GenericSetAttr(o, name, value);
 }
 
+MP_EXCLUSIVE(int, conn_setattr, (PyObject *self, PyObject *name, PyObject *value),
+             (self, name, value))
+
 static PyType_Slot mp_conn_slots[] = {
     {Py_tp_dealloc, (void *)(destructor)conn_dealloc},
     {Py_tp_getattro, (void *)PyObject_GenericGetAttr},
-    {Py_tp_setattro, (void *)conn_setattr},
+    {Py_tp_setattro, (void *)conn_setattr_x},
     {Py_tp_doc, (void *)"An Apache client connection"},
     {Py_tp_methods, (void *)conn_methods},
     {Py_tp_getset, (void *)conn_getset},

@@ -7,6 +7,16 @@
 
 static void (*end_of_request)(mp_context *);
 
+/* Threads Python started may ask for the objects of a request related to
+ * theirs (req.main, req.prev) at once: without a GIL they take turns. */
+#ifdef Py_GIL_DISABLED
+#define LOCK_OBJECTS(ctx) PyMutex_Lock(&(ctx)->objects_lock)
+#define UNLOCK_OBJECTS(ctx) PyMutex_Unlock(&(ctx)->objects_lock)
+#else
+#define LOCK_OBJECTS(ctx) ((void)0)
+#define UNLOCK_OBJECTS(ctx) ((void)0)
+#endif
+
 void mp_context_on_end(void (*end)(mp_context *))
 {
     end_of_request = end;
@@ -74,14 +84,20 @@ PyObject *mp_context_request(request_rec *r)
     mp_context *ctx = mp_context_get(r, 1);
     mp_object_node *node;
 
-    for (node = ctx->objects; node; node = node->next)
+    PyObject *request = NULL;
+
+    LOCK_OBJECTS(ctx);
+    for (node = ctx->objects; node && !request; node = node->next)
         if (node->interp == in)
-            return node->request;
-    node = apr_pcalloc(r->pool, sizeof(*node));
-    node->interp = in;
-    if (!(node->request = mp_request_new(r, in)))
-        return NULL;
-    node->next = ctx->objects;
-    ctx->objects = node;
-    return node->request;
+            request = node->request;
+    if (!request) {
+        node = apr_pcalloc(r->pool, sizeof(*node));
+        node->interp = in;
+        if ((request = node->request = mp_request_new(r, in))) {
+            node->next = ctx->objects;
+            ctx->objects = node;
+        }
+    }
+    UNLOCK_OBJECTS(ctx);
+    return request;
 }

@@ -4,6 +4,7 @@
  * filter on demand); writing appends to bb_out, which flush() and close()
  * hand to the next output filter.  read() returns None at end of stream. */
 #include "filter.h"
+#include "exclusive.h"
 #include "apachemodule.h"
 #include "context.h"
 #include "request.h"
@@ -36,9 +37,11 @@ void mp_filter_invalidate(mp_filter *self)
 {
     /* ctx lives in the request's pool; the request may hold this object
      * (filter.req.f = filter), a cycle the collector cannot see */
+    MP_BEGIN_EXCLUSIVE((PyObject *)self)
     self->f = NULL;
     self->ctx = NULL;
     Py_CLEAR(self->req);
+    MP_END_EXCLUSIVE()
 }
 
 static void filter_dealloc(mp_filter *self)
@@ -300,14 +303,23 @@ static PyObject *filter_disable(mp_filter *self, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+/* Each method holds the filter (exclusive.h). */
+MP_EXCLUSIVE_METHOD(filter_read)
+MP_EXCLUSIVE_METHOD(filter_readline)
+MP_EXCLUSIVE_METHOD(filter_write)
+MP_EXCLUSIVE_METHOD(filter_flush)
+MP_EXCLUSIVE_METHOD(filter_close)
+MP_EXCLUSIVE_METHOD(filter_pass_on)
+MP_EXCLUSIVE_METHOD(filter_disable)
+
 static PyMethodDef filter_methods[] = {
-    {"read", (PyCFunction)filter_read, METH_VARARGS, "read(length=-1) -> bytes or None"},
-    {"readline", (PyCFunction)filter_readline, METH_VARARGS, NULL},
-    {"write", (PyCFunction)filter_write, METH_VARARGS, NULL},
-    {"flush", (PyCFunction)filter_flush, METH_NOARGS, NULL},
-    {"close", (PyCFunction)filter_close, METH_NOARGS, NULL},
-    {"pass_on", (PyCFunction)filter_pass_on, METH_NOARGS, NULL},
-    {"disable", (PyCFunction)filter_disable, METH_NOARGS, NULL},
+    {"read", (PyCFunction)filter_read_x, METH_VARARGS, "read(length=-1) -> bytes or None"},
+    {"readline", (PyCFunction)filter_readline_x, METH_VARARGS, NULL},
+    {"write", (PyCFunction)filter_write_x, METH_VARARGS, NULL},
+    {"flush", (PyCFunction)filter_flush_x, METH_NOARGS, NULL},
+    {"close", (PyCFunction)filter_close_x, METH_NOARGS, NULL},
+    {"pass_on", (PyCFunction)filter_pass_on_x, METH_NOARGS, NULL},
+    {"disable", (PyCFunction)filter_disable_x, METH_NOARGS, NULL},
     {NULL}
 };
 
@@ -349,14 +361,24 @@ static int set_softspace(PyObject *o, PyObject *value, void *c)
     return F(o)->softspace < 0 ? -1 : 0;
 }
 
+/* Each attribute holds the filter (exclusive.h). */
+MP_EXCLUSIVE_GETTER(get_closed)
+MP_EXCLUSIVE_GETTER(get_is_input)
+MP_EXCLUSIVE_GETTER(get_req)
+MP_EXCLUSIVE_GETTER(get_name)
+MP_EXCLUSIVE_GETTER(get_handler)
+MP_EXCLUSIVE_GETTER(get_dir)
+MP_EXCLUSIVE_GETTER(get_softspace)
+MP_EXCLUSIVE_SETTER(set_softspace)
+
 static PyGetSetDef filter_getset[] = {
-    {"closed", get_closed, NULL, NULL, NULL},
-    {"is_input", get_is_input, NULL, NULL, NULL},
-    {"req", get_req, NULL, NULL, NULL},
-    {"name", get_name, NULL, NULL, NULL},
-    {"handler", get_handler, NULL, NULL, NULL},
-    {"dir", get_dir, NULL, NULL, NULL},
-    {"softspace", get_softspace, set_softspace, NULL, NULL},
+    {"closed", get_closed_x, NULL, NULL, NULL},
+    {"is_input", get_is_input_x, NULL, NULL, NULL},
+    {"req", get_req_x, NULL, NULL, NULL},
+    {"name", get_name_x, NULL, NULL, NULL},
+    {"handler", get_handler_x, NULL, NULL, NULL},
+    {"dir", get_dir_x, NULL, NULL, NULL},
+    {"softspace", get_softspace_x, set_softspace_x, NULL, NULL},
     {NULL}
 };
 
@@ -369,10 +391,13 @@ static int filter_setattr(PyObject *o, PyObject *name, PyObject *value)
     return PyObject_GenericSetAttr(o, name, value);
 }
 
+MP_EXCLUSIVE(int, filter_setattr, (PyObject *self, PyObject *name, PyObject *value),
+             (self, name, value))
+
 static PyType_Slot mp_filter_slots[] = {
     {Py_tp_dealloc, (void *)(destructor)filter_dealloc},
     {Py_tp_getattro, (void *)PyObject_GenericGetAttr},
-    {Py_tp_setattro, (void *)filter_setattr},
+    {Py_tp_setattro, (void *)filter_setattr_x},
     {Py_tp_doc, (void *)"A Python filter's view of its data"},
     {Py_tp_methods, (void *)filter_methods},
     {Py_tp_getset, (void *)filter_getset},

@@ -2,6 +2,7 @@
  * configured list first, then what req.add_handler() appended, so
  * handlers added during the phase still run in it. */
 #include "hlist.h"
+#include "exclusive.h"
 #include "apachemodule.h"
 #include "context.h"
 #include "convert.h"
@@ -59,8 +60,11 @@ static PyObject *hlist_next(mp_hlist *self, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+/* Each method holds the handler list (exclusive.h). */
+MP_EXCLUSIVE_METHOD(hlist_next)
+
 static PyMethodDef hlist_methods[] = {
-    {"next", (PyCFunction)hlist_next, METH_NOARGS, "advance to the next handler"},
+    {"next", (PyCFunction)hlist_next_x, METH_NOARGS, "advance to the next handler"},
     {NULL}
 };
 
@@ -91,11 +95,17 @@ static PyObject *get_silent(PyObject *o, void *c)
     return h ? PyLong_FromLong(h->silent) : (Py_INCREF(Py_None), Py_None);
 }
 
+/* Each attribute holds the handler list (exclusive.h). */
+MP_EXCLUSIVE_GETTER(get_handler)
+MP_EXCLUSIVE_GETTER(get_directory)
+MP_EXCLUSIVE_GETTER(get_is_location)
+MP_EXCLUSIVE_GETTER(get_silent)
+
 static PyGetSetDef hlist_getset[] = {
-    {"handler", get_handler, NULL, NULL, NULL},
-    {"directory", get_directory, NULL, NULL, NULL},
-    {"is_location", get_is_location, NULL, NULL, NULL},
-    {"silent", get_silent, NULL, NULL, NULL},
+    {"handler", get_handler_x, NULL, NULL, NULL},
+    {"directory", get_directory_x, NULL, NULL, NULL},
+    {"is_location", get_is_location_x, NULL, NULL, NULL},
+    {"silent", get_silent_x, NULL, NULL, NULL},
     {NULL}
 };
 

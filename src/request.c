@@ -5,6 +5,7 @@
  * one.  When the request ends the object is cut off its request_rec:
  * using it later raises instead of touching freed memory. */
 #include "request.h"
+#include "exclusive.h"
 #include "apachemodule.h"
 #include <limits.h>
 #include "config.h"
@@ -61,10 +62,13 @@ static void clear_members(mp_request *self)
 
 void mp_request_invalidate(mp_request *self)
 {
+    /* not while another thread is in one of its methods */
+    MP_BEGIN_EXCLUSIVE((PyObject *)self)
     self->rec = NULL;
     if (self->connection)
         mp_conn_invalidate((mp_conn *)self->connection);
     clear_members(self);
+    MP_END_EXCLUSIVE()
 }
 
 static int req_traverse(mp_request *self, visitproc visit, void *arg)
@@ -697,46 +701,88 @@ static PyObject *req_dispatch_settings(mp_request *self, PyObject *unused)
                                          && ap_exists_config_define("ONE_PROCESS")));
 }
 
+/* Each method holds the request (exclusive.h). */
+MP_EXCLUSIVE_METHOD(req_write)
+MP_EXCLUSIVE_METHOD(req_flush)
+MP_EXCLUSIVE_METHOD(req_sendfile)
+MP_EXCLUSIVE_METHOD(req_internal_redirect)
+MP_EXCLUSIVE_METHOD(mp_request_read)
+MP_EXCLUSIVE_METHOD(mp_request_readline)
+MP_EXCLUSIVE_METHOD(mp_request_readlines)
+MP_EXCLUSIVE_METHOD(mp_request_discard_request_body)
+MP_EXCLUSIVE_METHOD(req_log_error)
+MP_EXCLUSIVE_METHOD(req_get_config)
+MP_EXCLUSIVE_METHOD(req_get_options)
+MP_EXCLUSIVE_METHOD(req_add_handler)
+MP_EXCLUSIVE_METHOD(req_add_input_filter)
+MP_EXCLUSIVE_METHOD(req_add_output_filter)
+MP_EXCLUSIVE_METHOD(req_register_input_filter)
+MP_EXCLUSIVE_METHOD(req_register_output_filter)
+MP_EXCLUSIVE_METHOD(req_register_cleanup)
+MP_EXCLUSIVE_METHOD(req_allow_methods)
+MP_EXCLUSIVE_METHOD(req_get_basic_auth_pw)
+MP_EXCLUSIVE_METHOD(req_get_remote_host)
+MP_EXCLUSIVE_METHOD(req_construct_url)
+MP_EXCLUSIVE_METHOD(req_ssl_var_lookup)
+MP_EXCLUSIVE_METHOD(req_is_https)
+MP_EXCLUSIVE_METHOD(req_update_mtime)
+MP_EXCLUSIVE_METHOD(req_set_content_length)
+MP_EXCLUSIVE_METHOD(req_add_cgi_vars)
+MP_EXCLUSIVE_METHOD(req_add_common_vars)
+MP_EXCLUSIVE_METHOD(req_auth_name)
+MP_EXCLUSIVE_METHOD(req_auth_type)
+MP_EXCLUSIVE_METHOD(req_document_root)
+MP_EXCLUSIVE_METHOD(req_meets_conditions)
+MP_EXCLUSIVE_METHOD(req_set_etag)
+MP_EXCLUSIVE_METHOD(req_set_last_modified)
+MP_EXCLUSIVE_METHOD(req_send_http_header)
+MP_EXCLUSIVE_METHOD(req_get_addhandler_exts)
+MP_EXCLUSIVE_METHOD(req_file_stamp)
+MP_EXCLUSIVE_METHOD(req_dispatch_settings)
+MP_EXCLUSIVE_METHOD(req_build_wsgi_env)
+MP_EXCLUSIVE(PyObject *, req_wsgi_start_response,
+             (PyObject *self, PyObject *args, PyObject *kw), ((void *)self, args, kw))
+
 static PyMethodDef req_methods[] = {
-    {"write", (PyCFunction)req_write, METH_VARARGS, "write(data, flush=1)"},
-    {"flush", (PyCFunction)req_flush, METH_NOARGS, NULL},
-    {"sendfile", (PyCFunction)req_sendfile, METH_VARARGS, "sendfile(path, offset=0, len=-1)"},
-    {"internal_redirect", (PyCFunction)req_internal_redirect, METH_VARARGS, NULL},
-    {"read", (PyCFunction)mp_request_read, METH_VARARGS, "read(len=-1) -> bytes"},
-    {"readline", (PyCFunction)mp_request_readline, METH_VARARGS, NULL},
-    {"readlines", (PyCFunction)mp_request_readlines, METH_VARARGS, NULL},
-    {"discard_request_body", (PyCFunction)mp_request_discard_request_body, METH_NOARGS, NULL},
-    {"log_error", (PyCFunction)req_log_error, METH_VARARGS, NULL},
-    {"get_config", (PyCFunction)req_get_config, METH_NOARGS, NULL},
-    {"get_options", (PyCFunction)req_get_options, METH_NOARGS, NULL},
-    {"add_handler", (PyCFunction)req_add_handler, METH_VARARGS, NULL},
-    {"add_input_filter", (PyCFunction)req_add_input_filter, METH_VARARGS, NULL},
-    {"add_output_filter", (PyCFunction)req_add_output_filter, METH_VARARGS, NULL},
-    {"register_input_filter", (PyCFunction)req_register_input_filter, METH_VARARGS, NULL},
-    {"register_output_filter", (PyCFunction)req_register_output_filter, METH_VARARGS, NULL},
-    {"register_cleanup", (PyCFunction)req_register_cleanup, METH_VARARGS, NULL},
-    {"allow_methods", (PyCFunction)req_allow_methods, METH_VARARGS, NULL},
-    {"get_basic_auth_pw", (PyCFunction)req_get_basic_auth_pw, METH_NOARGS, NULL},
-    {"get_remote_host", (PyCFunction)req_get_remote_host, METH_VARARGS, NULL},
-    {"construct_url", (PyCFunction)req_construct_url, METH_VARARGS, NULL},
-    {"ssl_var_lookup", (PyCFunction)req_ssl_var_lookup, METH_VARARGS, NULL},
-    {"is_https", (PyCFunction)req_is_https, METH_NOARGS, NULL},
-    {"update_mtime", (PyCFunction)req_update_mtime, METH_VARARGS, NULL},
-    {"set_content_length", (PyCFunction)req_set_content_length, METH_VARARGS, NULL},
-    {"add_cgi_vars", (PyCFunction)req_add_cgi_vars, METH_NOARGS, NULL},
-    {"add_common_vars", (PyCFunction)req_add_common_vars, METH_NOARGS, NULL},
-    {"auth_name", (PyCFunction)req_auth_name, METH_NOARGS, NULL},
-    {"auth_type", (PyCFunction)req_auth_type, METH_NOARGS, NULL},
-    {"document_root", (PyCFunction)req_document_root, METH_NOARGS, NULL},
-    {"meets_conditions", (PyCFunction)req_meets_conditions, METH_NOARGS, NULL},
-    {"set_etag", (PyCFunction)req_set_etag, METH_NOARGS, NULL},
-    {"set_last_modified", (PyCFunction)req_set_last_modified, METH_NOARGS, NULL},
-    {"send_http_header", (PyCFunction)req_send_http_header, METH_NOARGS, NULL},
-    {"get_addhandler_exts", (PyCFunction)req_get_addhandler_exts, METH_NOARGS, NULL},
-    {"_file_stamp", (PyCFunction)req_file_stamp, METH_NOARGS, NULL},
-    {"_dispatch_settings", (PyCFunction)req_dispatch_settings, METH_NOARGS, NULL},
-    {"build_wsgi_env", (PyCFunction)req_build_wsgi_env, METH_NOARGS, NULL},
-    {"wsgi_start_response", (PyCFunction)(void (*)(void))req_wsgi_start_response,
+    {"write", (PyCFunction)req_write_x, METH_VARARGS, "write(data, flush=1)"},
+    {"flush", (PyCFunction)req_flush_x, METH_NOARGS, NULL},
+    {"sendfile", (PyCFunction)req_sendfile_x, METH_VARARGS, "sendfile(path, offset=0, len=-1)"},
+    {"internal_redirect", (PyCFunction)req_internal_redirect_x, METH_VARARGS, NULL},
+    {"read", (PyCFunction)mp_request_read_x, METH_VARARGS, "read(len=-1) -> bytes"},
+    {"readline", (PyCFunction)mp_request_readline_x, METH_VARARGS, NULL},
+    {"readlines", (PyCFunction)mp_request_readlines_x, METH_VARARGS, NULL},
+    {"discard_request_body", (PyCFunction)mp_request_discard_request_body_x, METH_NOARGS, NULL},
+    {"log_error", (PyCFunction)req_log_error_x, METH_VARARGS, NULL},
+    {"get_config", (PyCFunction)req_get_config_x, METH_NOARGS, NULL},
+    {"get_options", (PyCFunction)req_get_options_x, METH_NOARGS, NULL},
+    {"add_handler", (PyCFunction)req_add_handler_x, METH_VARARGS, NULL},
+    {"add_input_filter", (PyCFunction)req_add_input_filter_x, METH_VARARGS, NULL},
+    {"add_output_filter", (PyCFunction)req_add_output_filter_x, METH_VARARGS, NULL},
+    {"register_input_filter", (PyCFunction)req_register_input_filter_x, METH_VARARGS, NULL},
+    {"register_output_filter", (PyCFunction)req_register_output_filter_x, METH_VARARGS, NULL},
+    {"register_cleanup", (PyCFunction)req_register_cleanup_x, METH_VARARGS, NULL},
+    {"allow_methods", (PyCFunction)req_allow_methods_x, METH_VARARGS, NULL},
+    {"get_basic_auth_pw", (PyCFunction)req_get_basic_auth_pw_x, METH_NOARGS, NULL},
+    {"get_remote_host", (PyCFunction)req_get_remote_host_x, METH_VARARGS, NULL},
+    {"construct_url", (PyCFunction)req_construct_url_x, METH_VARARGS, NULL},
+    {"ssl_var_lookup", (PyCFunction)req_ssl_var_lookup_x, METH_VARARGS, NULL},
+    {"is_https", (PyCFunction)req_is_https_x, METH_NOARGS, NULL},
+    {"update_mtime", (PyCFunction)req_update_mtime_x, METH_VARARGS, NULL},
+    {"set_content_length", (PyCFunction)req_set_content_length_x, METH_VARARGS, NULL},
+    {"add_cgi_vars", (PyCFunction)req_add_cgi_vars_x, METH_NOARGS, NULL},
+    {"add_common_vars", (PyCFunction)req_add_common_vars_x, METH_NOARGS, NULL},
+    {"auth_name", (PyCFunction)req_auth_name_x, METH_NOARGS, NULL},
+    {"auth_type", (PyCFunction)req_auth_type_x, METH_NOARGS, NULL},
+    {"document_root", (PyCFunction)req_document_root_x, METH_NOARGS, NULL},
+    {"meets_conditions", (PyCFunction)req_meets_conditions_x, METH_NOARGS, NULL},
+    {"set_etag", (PyCFunction)req_set_etag_x, METH_NOARGS, NULL},
+    {"set_last_modified", (PyCFunction)req_set_last_modified_x, METH_NOARGS, NULL},
+    {"send_http_header", (PyCFunction)req_send_http_header_x, METH_NOARGS, NULL},
+    {"get_addhandler_exts", (PyCFunction)req_get_addhandler_exts_x, METH_NOARGS, NULL},
+    {"_file_stamp", (PyCFunction)req_file_stamp_x, METH_NOARGS, NULL},
+    {"_dispatch_settings", (PyCFunction)req_dispatch_settings_x, METH_NOARGS, NULL},
+    {"build_wsgi_env", (PyCFunction)req_build_wsgi_env_x, METH_NOARGS, NULL},
+    {"wsgi_start_response", (PyCFunction)(void (*)(void))req_wsgi_start_response_x,
      METH_VARARGS | METH_KEYWORDS, "wsgi_start_response(status, headers, exc_info=None)"},
     {NULL}
 };
@@ -868,9 +914,9 @@ RO_FIELD(eos_sent, F_INT)
 RO_FIELD(useragent_ip, F_STR)
 
 #define FIELD_ENTRY(name) \
-    {#name, field_get, NULL, NULL, (void *)&FIELD_##name}
+    {#name, field_get_x, NULL, NULL, (void *)&FIELD_##name}
 #define FIELD_ENTRY_RW(name) \
-    {#name, field_get, field_set, NULL, (void *)&FIELD_##name}
+    {#name, field_get_x, field_set_x, NULL, (void *)&FIELD_##name}
 
 /* ---------------------------------------------------------------------
  * Attributes that need more than a field read
@@ -1106,8 +1152,40 @@ static PyObject *get_request_rec(PyObject *o, void *c)
     return r ? PyCapsule_New(r, "mod_python._request_rec", NULL) : NULL;
 }
 
-#define GET(name) {#name, get_##name, NULL, NULL, NULL}
-#define GETSET(name) {#name, get_##name, set_##name, NULL, NULL}
+/* Each attribute holds the request (exclusive.h). */
+MP_EXCLUSIVE_GETTER(field_get)
+MP_EXCLUSIVE_SETTER(field_set)
+MP_EXCLUSIVE_GETTER(get_headers_in)
+MP_EXCLUSIVE_GETTER(get_headers_out)
+MP_EXCLUSIVE_GETTER(get_err_headers_out)
+MP_EXCLUSIVE_GETTER(get_subprocess_env)
+MP_EXCLUSIVE_GETTER(get_notes)
+MP_EXCLUSIVE_GETTER(get_connection)
+MP_EXCLUSIVE_GETTER(get_server)
+MP_EXCLUSIVE_GETTER(get_next)
+MP_EXCLUSIVE_GETTER(get_prev)
+MP_EXCLUSIVE_GETTER(get_main)
+MP_EXCLUSIVE_GETTER(get_phase)
+MP_EXCLUSIVE_GETTER(get_extension)
+MP_EXCLUSIVE_GETTER(get_interpreter)
+MP_EXCLUSIVE_GETTER(get_hlist)
+MP_EXCLUSIVE_GETTER(get_content_languages)
+MP_EXCLUSIVE_GETTER(get_allowed_xmethods)
+MP_EXCLUSIVE_GETTER(get_allowed_methods)
+MP_EXCLUSIVE_GETTER(get_parsed_uri)
+MP_EXCLUSIVE_GETTER(get_useragent_addr)
+MP_EXCLUSIVE_GETTER(get_content_type)
+MP_EXCLUSIVE_GETTER(get_user)
+MP_EXCLUSIVE_GETTER(get_finfo)
+MP_EXCLUSIVE_SETTER(set_content_type)
+MP_EXCLUSIVE_SETTER(set_user)
+MP_EXCLUSIVE_SETTER(set_finfo)
+MP_EXCLUSIVE_GETTER(get_content_type_set)
+MP_EXCLUSIVE_GETTER(get_bytes_queued)
+MP_EXCLUSIVE_GETTER(get_request_rec)
+
+#define GET(name) {#name, get_##name##_x, NULL, NULL, NULL}
+#define GETSET(name) {#name, get_##name##_x, set_##name##_x, NULL, NULL}
 
 static PyGetSetDef req_getset[] = {
     FIELD_ENTRY(the_request), FIELD_ENTRY_RW(assbackwards),
@@ -1129,11 +1207,11 @@ static PyGetSetDef req_getset[] = {
     GET(notes), GET(connection), GET(server), GET(next), GET(prev), GET(main),
     GET(phase), GET(extension), GET(interpreter), GET(hlist),
     GETSET(content_type), GETSET(user), GETSET(finfo),
-    {"_content_type_set", get_content_type_set, NULL, NULL, NULL},
+    {"_content_type_set", get_content_type_set_x, NULL, NULL, NULL},
     GET(content_languages), GET(allowed_xmethods), GET(allowed_methods),
     GET(parsed_uri), GET(useragent_addr),
-    {"_bytes_queued", get_bytes_queued, NULL, NULL, NULL},
-    {"_request_rec", get_request_rec, NULL, NULL, NULL},
+    {"_bytes_queued", get_bytes_queued_x, NULL, NULL, NULL},
+    {"_request_rec", get_request_rec_x, NULL, NULL, NULL},
     {NULL}
 };
 
@@ -1147,6 +1225,10 @@ static int req_setattr(PyObject *o, PyObject *name, PyObject *value)
     return PyObject_GenericSetAttr(o, name, value);
 }
 
+MP_EXCLUSIVE(int, req_setattr, (PyObject *self, PyObject *name, PyObject *value),
+             (self, name, value))
+MP_EXCLUSIVE(PyObject *, mp_request_iternext, (PyObject *self), ((void *)self))
+
 static PyMemberDef mp_request_members[] = {
     {"__dictoffset__", Py_T_PYSSIZET, offsetof(mp_request, dict), Py_READONLY, NULL},
     {NULL}
@@ -1155,12 +1237,12 @@ static PyMemberDef mp_request_members[] = {
 static PyType_Slot mp_request_slots[] = {
     {Py_tp_dealloc, (void *)(destructor)req_dealloc},
     {Py_tp_getattro, (void *)PyObject_GenericGetAttr},
-    {Py_tp_setattro, (void *)req_setattr},
+    {Py_tp_setattro, (void *)req_setattr_x},
     {Py_tp_doc, (void *)"An Apache request"},
     {Py_tp_traverse, (void *)(traverseproc)req_traverse},
     {Py_tp_clear, (void *)(inquiry)req_clear},
     {Py_tp_iter, (void *)PyObject_SelfIter},
-    {Py_tp_iternext, (void *)(iternextfunc)mp_request_iternext},
+    {Py_tp_iternext, (void *)(iternextfunc)mp_request_iternext_x},
     {Py_tp_methods, (void *)req_methods},
     {Py_tp_getset, (void *)req_getset},
     {Py_tp_members, mp_request_members},

@@ -6,6 +6,7 @@
 #include "table.h"
 #include "apachemodule.h"
 #include "interpreters.h"
+#include "exclusive.h"
 #include "apr_thread_mutex.h"
 
 #define ENTRIES(t) ((const apr_table_entry_t *)apr_table_elts((t)->table)->elts)
@@ -553,8 +554,9 @@ static PyObject *table_popitem(mp_table *self, PyObject *unused)
  *    process-wide config_lock (nested: an operation may run Python code,
  *    update() from a mapping, that uses another such table), waited for
  *    without the GIL, which its holder may need to finish;
- *  - without a GIL, the critical section of the object the table belongs
- *    to (the request: its tables share its pool) or of the table itself.
+ *  - without a GIL, the critical section (exclusive.h) of the object the
+ *    table belongs to (the request: its tables share its pool) or of the
+ *    table itself.
  */
 
 static apr_thread_mutex_t *config_lock;
@@ -580,17 +582,12 @@ static void unlock_configuration(const mp_table *self)
         apr_thread_mutex_unlock(config_lock);
 }
 
-#ifdef Py_GIL_DISABLED
 #define BEGIN_EXCLUSIVE(t) \
-    Py_BEGIN_CRITICAL_SECTION((t)->owner ? (t)->owner : (PyObject *)(t)); \
+    MP_BEGIN_EXCLUSIVE((t)->owner ? (t)->owner : (PyObject *)(t)) \
     lock_configuration(t);
 #define END_EXCLUSIVE(t) \
     unlock_configuration(t); \
-    Py_END_CRITICAL_SECTION();
-#else
-#define BEGIN_EXCLUSIVE(t) lock_configuration(t);
-#define END_EXCLUSIVE(t) unlock_configuration(t);
-#endif
+    MP_END_EXCLUSIVE()
 
 /* name_x: name run with the table held; `self` is the table. */
 #define EXCLUSIVE(ret, name, params, args) \

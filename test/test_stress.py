@@ -166,3 +166,48 @@ def test_200_graceful_restarts_while_requests_flow(apache):
     # interpreters they have started yet, so only a sane bound is checked.
     assert parent_rss[1] - parent_rss[0] < 4096, parent_rss
     assert max(child_rss) < 96 * 1024, child_rss
+
+
+SHARED_REQUEST = code("""
+    import threading
+    from mod_python import apache
+
+    def handler(req):
+        # threads the handler started use its request at the same time
+        errors = []
+        def work(t):
+            try:
+                for i in range(1000):
+                    req.notes.add("t%d" % t, str(i))
+                    req.subprocess_env["e%d" % (i % 7)] = "x" * (i % 30)
+                    req.filename = "/nonexistent/%d/%d" % (t, i)
+                    req.get_options()
+                    len(req.headers_in.items())
+                    req.uri
+            except Exception as exc:
+                errors.append(repr(exc))
+        threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        counts = sorted(len(req.notes["t%d" % t]) for t in range(8))
+        req.content_type = "text/plain"
+        req.write("%s %s" % (counts, errors))
+        return apache.OK
+""")
+
+
+def test_threads_of_a_handler_share_its_request(apache):
+    # without a GIL (the free-threaded build), the request's C methods
+    # hold it in turn: no lost entry, no crash
+    srv = apache(mpm="event", files={"shared/app.py": SHARED_REQUEST}, config="""
+<Directory @DOCROOT@/shared>
+  SetHandler mod_python
+  PythonHandler app
+</Directory>
+""")
+    for _ in range(3):
+        r = srv.get("/shared/")
+        assert (r.status, r.text) == (200, "%s []" % ([1000] * 8)), r
+    assert "exit signal" not in srv.error_log()

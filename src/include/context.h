@@ -20,6 +20,9 @@ typedef struct {
     apr_hash_t *input_filters;  /* req.register_input_filter(): name -> mp_handler */
     apr_hash_t *output_filters;
     int unmapped;               /* a Python <Location>: no URI-to-file mapping */
+#ifdef Py_GIL_DISABLED
+    PyMutex objects_lock;       /* no GIL: threads take turns on objects */
+#endif
 } mp_context;
 
 /* The request's context; created (with its pool cleanup) when create. */

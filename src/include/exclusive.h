@@ -1,0 +1,44 @@
+/* One thread at a time in the C code of an object, where no GIL does it.
+ *
+ * In the free-threaded build the threads of an interpreter run C code at
+ * the same time.  The C methods and attributes of an object that wraps an
+ * Apache record (a request, a connection, a filter) then hold the
+ * object's critical section, so that two of them never use the record,
+ * and its pool, at once.  As with the GIL, the section is let go while a
+ * method waits (on the network, for a lock), and taken again after.
+ * With a GIL these are plain calls. */
+#ifndef MP_EXCLUSIVE_H
+#define MP_EXCLUSIVE_H
+
+#include "mod_python.h"
+
+#ifdef Py_GIL_DISABLED
+#define MP_BEGIN_EXCLUSIVE(obj) Py_BEGIN_CRITICAL_SECTION(obj);
+#define MP_END_EXCLUSIVE() Py_END_CRITICAL_SECTION();
+#else
+#define MP_BEGIN_EXCLUSIVE(obj) {
+#define MP_END_EXCLUSIVE() }
+#endif
+
+/* name_x: name(args) run holding the critical section of `self`. */
+#define MP_EXCLUSIVE(ret, name, params, args) \
+    static ret name##_x params \
+    { \
+        ret result; \
+        MP_BEGIN_EXCLUSIVE((PyObject *)self) \
+        result = name args; \
+        MP_END_EXCLUSIVE() \
+        return result; \
+    }
+
+/* The usual shapes: a method, an attribute getter and setter. */
+#define MP_EXCLUSIVE_METHOD(name) \
+    MP_EXCLUSIVE(PyObject *, name, (PyObject *self, PyObject *arg), \
+                 ((void *)self, arg))
+#define MP_EXCLUSIVE_GETTER(name) \
+    MP_EXCLUSIVE(PyObject *, name, (PyObject *self, void *closure), (self, closure))
+#define MP_EXCLUSIVE_SETTER(name) \
+    MP_EXCLUSIVE(int, name, (PyObject *self, PyObject *value, void *closure), \
+                 (self, value, closure))
+
+#endif
