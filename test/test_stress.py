@@ -2,7 +2,6 @@
 no crash, no wrong answer, memory that does not grow."""
 
 import http.client
-import os
 import re
 import subprocess
 import threading
