@@ -405,13 +405,10 @@ static int conn_setattr(PyObject *o, PyObject *name, PyObject *value)
     return PyObject_GenericSetAttr(o, name, value);
 }
 
-MP_EXCLUSIVE(int, conn_setattr, (PyObject *self, PyObject *name, PyObject *value),
-             (self, name, value))
-
 static PyType_Slot mp_conn_slots[] = {
     {Py_tp_dealloc, (void *)(destructor)conn_dealloc},
     {Py_tp_getattro, (void *)PyObject_GenericGetAttr},
-    {Py_tp_setattro, (void *)conn_setattr_x},
+    {Py_tp_setattro, (void *)conn_setattr},
     {Py_tp_doc, (void *)"An Apache client connection"},
     {Py_tp_methods, (void *)conn_methods},
     {Py_tp_getset, (void *)conn_getset},

@@ -391,13 +391,10 @@ static int filter_setattr(PyObject *o, PyObject *name, PyObject *value)
     return PyObject_GenericSetAttr(o, name, value);
 }
 
-MP_EXCLUSIVE(int, filter_setattr, (PyObject *self, PyObject *name, PyObject *value),
-             (self, name, value))
-
 static PyType_Slot mp_filter_slots[] = {
     {Py_tp_dealloc, (void *)(destructor)filter_dealloc},
     {Py_tp_getattro, (void *)PyObject_GenericGetAttr},
-    {Py_tp_setattro, (void *)filter_setattr_x},
+    {Py_tp_setattro, (void *)filter_setattr},
     {Py_tp_doc, (void *)"A Python filter's view of its data"},
     {Py_tp_methods, (void *)filter_methods},
     {Py_tp_getset, (void *)filter_getset},

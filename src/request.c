@@ -701,7 +701,10 @@ static PyObject *req_dispatch_settings(mp_request *self, PyObject *unused)
                                          && ap_exists_config_define("ONE_PROCESS")));
 }
 
-/* Each method holds the request (exclusive.h). */
+/* Each method holds the request (exclusive.h), but wsgi_start_response,
+ * which only calls Python code, whose uses of the request hold it.  (So
+ * does setattr: the attributes' setters hold it, and a thread entering a
+ * section it already holds pays for a wait.) */
 MP_EXCLUSIVE_METHOD(req_write)
 MP_EXCLUSIVE_METHOD(req_flush)
 MP_EXCLUSIVE_METHOD(req_sendfile)
@@ -740,8 +743,6 @@ MP_EXCLUSIVE_METHOD(req_get_addhandler_exts)
 MP_EXCLUSIVE_METHOD(req_file_stamp)
 MP_EXCLUSIVE_METHOD(req_dispatch_settings)
 MP_EXCLUSIVE_METHOD(req_build_wsgi_env)
-MP_EXCLUSIVE(PyObject *, req_wsgi_start_response,
-             (PyObject *self, PyObject *args, PyObject *kw), ((void *)self, args, kw))
 
 static PyMethodDef req_methods[] = {
     {"write", (PyCFunction)req_write_x, METH_VARARGS, "write(data, flush=1)"},
@@ -782,7 +783,7 @@ static PyMethodDef req_methods[] = {
     {"_file_stamp", (PyCFunction)req_file_stamp_x, METH_NOARGS, NULL},
     {"_dispatch_settings", (PyCFunction)req_dispatch_settings_x, METH_NOARGS, NULL},
     {"build_wsgi_env", (PyCFunction)req_build_wsgi_env_x, METH_NOARGS, NULL},
-    {"wsgi_start_response", (PyCFunction)(void (*)(void))req_wsgi_start_response_x,
+    {"wsgi_start_response", (PyCFunction)(void (*)(void))req_wsgi_start_response,
      METH_VARARGS | METH_KEYWORDS, "wsgi_start_response(status, headers, exc_info=None)"},
     {NULL}
 };
@@ -1225,8 +1226,6 @@ static int req_setattr(PyObject *o, PyObject *name, PyObject *value)
     return PyObject_GenericSetAttr(o, name, value);
 }
 
-MP_EXCLUSIVE(int, req_setattr, (PyObject *self, PyObject *name, PyObject *value),
-             (self, name, value))
 MP_EXCLUSIVE(PyObject *, mp_request_iternext, (PyObject *self), ((void *)self))
 
 static PyMemberDef mp_request_members[] = {
@@ -1237,7 +1236,7 @@ static PyMemberDef mp_request_members[] = {
 static PyType_Slot mp_request_slots[] = {
     {Py_tp_dealloc, (void *)(destructor)req_dealloc},
     {Py_tp_getattro, (void *)PyObject_GenericGetAttr},
-    {Py_tp_setattro, (void *)req_setattr_x},
+    {Py_tp_setattro, (void *)req_setattr},
     {Py_tp_doc, (void *)"An Apache request"},
     {Py_tp_traverse, (void *)(traverseproc)req_traverse},
     {Py_tp_clear, (void *)(inquiry)req_clear},

@@ -6,7 +6,12 @@
  * object's critical section, so that two of them never use the record,
  * and its pool, at once.  As with the GIL, the section is let go while a
  * method waits (on the network, for a lock), and taken again after.
- * With a GIL these are plain calls. */
+ * With a GIL these are plain calls.
+ *
+ * A thread that enters a section it already holds waits for itself until
+ * CPython suspends the outer one: slow, so functions that call Python code
+ * which may use the same object (setattr, which calls the setters) are
+ * left bare, and their callees hold the section. */
 #ifndef MP_EXCLUSIVE_H
 #define MP_EXCLUSIVE_H
 
