@@ -383,9 +383,10 @@ MP_EXCLUSIVE_GETTER(get_id)
 MP_EXCLUSIVE_GETTER(get_notes)
 MP_EXCLUSIVE_GETTER(get_hlist)
 MP_EXCLUSIVE_GETTER(get__conn_rec)
-#define RO(name) {#name, get_##name##_x, NULL, NULL, NULL}
 MP_EXCLUSIVE_GETTER(get_keepalive)
 MP_EXCLUSIVE_SETTER(set_keepalive)
+
+#define RO(name) {#name, get_##name##_x, NULL, NULL, NULL}
 
 static PyGetSetDef conn_getset[] = {
     RO(base_server), RO(local_addr), RO(client_addr), RO(client_ip),
