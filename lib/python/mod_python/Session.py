@@ -44,6 +44,7 @@ from mod_python.session_file import (
     DFT_CLEANUP_TIME_LIMIT, DFT_FAST_CLEANUP, DFT_GRACE_PERIOD,
     DFT_VERIFY_CLEANUP, FS_STAT_VERSION, STALE_CLEANUP_LOCK, FileSession,
     filesession_cleanup, make_filesession_dirs)
+from mod_python.lookup import lookup
 from mod_python.session_locks import mutex_index
 from mod_python.session_memory import MemorySession, mem_cleanup
 from mod_python.session_redis import (
@@ -86,7 +87,7 @@ def Session(req, sid=0, secret=None, timeout=0, lock=1):
     mod_python.session.session_type (or the MPM)."""
     name = (options.text(req, "mod_python.session.session_type", "session")
             or _default_session_type())
-    cls = _SESSION_TYPES.get(name.strip())
+    cls = lookup(_SESSION_TYPES, name.strip())
     if cls is None:
         raise Exception("Unknown session type %s" % name)
     return cls(req, sid=sid, secret=secret, timeout=timeout, lock=lock)

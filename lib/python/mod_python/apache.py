@@ -18,6 +18,7 @@ import traceback
 import _apache
 from mod_python import options
 from mod_python.importer import import_module, module_mtime  # noqa: F401
+from mod_python.lookup import lookup
 from mod_python.cgi_emulation import (  # noqa: F401
     build_cgi_env, NullIO, CGIStdout, CGIStdin, setup_cgi, restore_nocgi)
 from _apache import (SERVER_RETURN, config_tree, exists_config_define,
@@ -288,8 +289,6 @@ _CONTINUE_ON = {
     "PythonCleanupHandler": (OK,),
 }
 
-_phase_rules = {}  # phase -> (default object name, continue-on set)
-
 _SKIPPED = object()  # a silent handler without the phase's callable
 
 # PythonPath expressions already applied in this interpreter.
@@ -297,14 +296,15 @@ _applied_paths = set()
 
 
 def _rules_for(phase):
-    rules = _phase_rules.get(phase)
-    if rules is None:
-        default = phase.lower()
-        if default.startswith("python"):
-            default = default[len("python"):]
-        rules = (default, frozenset(_CONTINUE_ON.get(phase, (OK,))))
-        _phase_rules[phase] = rules
-    return rules
+    """(default object name, continue-on set) of a phase."""
+    default = phase.lower()
+    if default.startswith("python"):
+        default = default[len("python"):]
+    return default, frozenset(lookup(_CONTINUE_ON, phase, (OK,)))
+
+
+# Made once, keyed by the names above (interned): every thread reads it.
+_phase_rules = {phase: _rules_for(phase) for phase in _CONTINUE_ON}
 
 
 def _apply_python_path(expr, directory, is_location):
@@ -369,7 +369,7 @@ def _load_callable(handler, default_obj, arg, directory, is_location,
     _apply_python_path(python_path, directory, is_location)
     module = import_module(module_name, autoreload=autoreload, log=debug)
     name = obj_str or default_obj
-    known = _resolved.get((module_name, name))
+    known = lookup(_resolved, (module_name, name))
     if (known is not None and known[0] is module
             and module.__dict__.get(name) is known[1]):
         return known[1]
@@ -452,7 +452,7 @@ class CallBack:
     def HandlerDispatch(self, req):
         """Run the handler list of the current phase; return its status."""
         phase = req.phase
-        default_obj, continue_on = _phase_rules.get(phase) or _rules_for(phase)
+        default_obj, continue_on = lookup(_phase_rules, phase) or _rules_for(phase)
         settings = req._dispatch_settings()
         hlist = req.hlist
         status = DECLINED

@@ -23,6 +23,8 @@ import weakref
 from collections import OrderedDict
 from importlib.util import decode_source
 
+from mod_python.lookup import lookup
+
 
 class _NotInitialized:
     __slots__ = ()
@@ -161,7 +163,7 @@ class Cache:
 
     def _entry(self, key):
         with self._lock:
-            entry = self._entries.get(key)
+            entry = lookup(self._entries, key)
             if entry is None:
                 entry = self._entries[key] = self.entry_class(key)
             else:
@@ -170,7 +172,7 @@ class Cache:
 
     def _forget(self, entry):
         with self._lock:
-            if self._entries.get(entry.key) is entry:
+            if lookup(self._entries, entry.key) is entry:
                 del self._entries[entry.key]
 
 

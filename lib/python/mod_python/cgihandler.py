@@ -17,6 +17,7 @@ import threading
 import types
 
 from mod_python import apache, cgi_emulation
+from mod_python.lookup import lookup
 
 # os.environ writes through to the C environment, shared by every thread of
 # the process and inherited by children; a plain dict keeps the emulated CGI
@@ -103,6 +104,6 @@ def _run_script(path):
 
 def _forget_modules(before):
     for name in set(sys.modules) - before:
-        file = getattr(sys.modules.get(name), "__file__", None)
+        file = getattr(lookup(sys.modules, name), "__file__", None)
         if file and not os.path.realpath(file).startswith(_KEEP_DIRS):
             sys.modules.pop(name, None)

@@ -13,6 +13,7 @@ import sys
 from mod_python import httpdconf
 from mod_python import version as mpversion
 from mod_python.installation import SITE_DIR, command_output, module_so
+from mod_python.lookup import lookup
 PROG = "mod_python"
 
 
@@ -151,7 +152,7 @@ def main(argv=None):
     if not argv or argv[0] in ("-h", "--help"):
         print(USAGE, file=sys.stdout if argv else sys.stderr)
         return 0 if argv else 2
-    command = COMMANDS.get(argv[0])
+    command = lookup(COMMANDS, argv[0])
     if command is None:
         print("%s\n\n%s: error: Invalid command: %s" % (USAGE, PROG, argv[0]),
               file=sys.stderr)

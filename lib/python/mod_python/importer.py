@@ -18,6 +18,7 @@ import threading
 import time
 
 import _apache
+from mod_python.lookup import lookup
 
 __all__ = ["import_module", "module_mtime"]
 
@@ -46,7 +47,7 @@ def import_module(module_name, autoreload=1, log=0, path=None):
     """
     if isinstance(path, str):
         path = [path]
-    module = sys.modules.get(module_name)
+    module = lookup(sys.modules, module_name)
     if module is None:
         return _import_fresh(module_name, log, path)
     if "__mtime__" not in module.__dict__:
@@ -129,7 +130,7 @@ def _import_replacing(old, log, path):
     new import fails so that other users of the name are not broken."""
     name = old.__name__
     with _reload_lock:
-        if sys.modules.get(name) is not old:
+        if lookup(sys.modules, name) is not old:
             return import_module(name, 1, log, path)
         del sys.modules[name]
         try:
@@ -194,7 +195,7 @@ def _import_from_path(module_name, path):
     parent, search = None, list(path)
     for depth in range(1, len(parts) + 1):
         fullname = ".".join(parts[:depth])
-        existing = sys.modules.get(fullname)
+        existing = lookup(sys.modules, fullname)
         if (depth < len(parts) and existing is not None
                 and _is_under(getattr(existing, "__file__", None) or "", path)):
             module = existing
@@ -226,7 +227,7 @@ def _load_from(fullname, search):
     except BaseException:
         sys.modules.pop(fullname, None)
         raise
-    return sys.modules.get(fullname, module)
+    return lookup(sys.modules, fullname, module)
 
 
 class _SourceOnlyLoader(importlib.machinery.SourceFileLoader):

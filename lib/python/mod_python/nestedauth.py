@@ -19,6 +19,7 @@ import types
 import weakref
 
 from mod_python import cache
+from mod_python.lookup import lookup
 
 REALM, AUTH, ACCESS = AUTH_NAMES = ("__auth_realm__", "__auth__", "__access__")
 
@@ -55,7 +56,7 @@ def nested_auth(obj):
     func = getattr(obj, "__func__", obj)
     chain = layers(func)
     sources = [_source(layer) for layer in chain]
-    cached = _nested_found.get(func)
+    cached = lookup(_nested_found, func)
     if cached is not None and all(a is b for a, b in zip(cached[0], sources)):
         return cached[1]
     found = {}
@@ -134,11 +135,11 @@ def _auth_items(func, source):
     code = func.__code__
     if not source:
         return ()
-    cached = _indexes.get(code.co_filename)
+    cached = lookup(_indexes, code.co_filename)
     if cached is None or cached[0] is not source:
         cached = (source, _index(source, code.co_filename))
         _indexes[code.co_filename] = cached
-    return cached[1].get((code.co_name, code.co_firstlineno), ())
+    return lookup(cached[1], (code.co_name, code.co_firstlineno), ())
 
 
 def _source(func):

@@ -14,6 +14,7 @@ import types
 import weakref
 
 from mod_python import cache, nestedauth
+from mod_python.lookup import lookup
 
 # page module -> frozenset of the names its own statements bind
 _own_names = weakref.WeakKeyDictionary()
@@ -45,7 +46,7 @@ def own_names(page):
     when the source cannot be had, so strict mode then publishes
     nothing."""
     with _own_names_lock:
-        names = _own_names.get(page)
+        names = lookup(_own_names, page)
     if names is None:
         names = _bound_names(_source(page))
         with _own_names_lock:

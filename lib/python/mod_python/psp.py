@@ -25,6 +25,7 @@ import threading
 import types
 
 from mod_python import apache, options, privatefiles, pspparser, util
+from mod_python.lookup import lookup
 from mod_python.session_locks import GlobalMutex
 
 __all__ = ["PSP", "PSPInterface", "handler", "parse", "parsestring"]
@@ -207,7 +208,7 @@ class _MemoryCache:
 
     def get(self, key):
         with self.lock:
-            page = self.pages.get(key)
+            page = lookup(self.pages, key)
             if page is not None:
                 page.hits += 1
             return page

@@ -15,6 +15,7 @@ import stat
 import types
 
 from mod_python import apache, cache, nestedauth, options, page_names, util
+from mod_python.lookup import lookup
 
 _METHODS = ("GET", "POST", "HEAD")
 _METHOD_LIST = list(_METHODS)
@@ -35,7 +36,7 @@ def handler(req):
     hlist = req.hlist
     key = (req.filename, req.path_info, hlist.directory, hlist.is_location,
            strict, autoreload)
-    route = _routes.get(key)
+    route = lookup(_routes, key)
     if route is not None and route.current(req):
         published = _publish_route(req, route)
     else:
@@ -141,7 +142,7 @@ def _check_inside(req, path, st, directory):
     if hlist.directory and not hlist.is_location:
         directory = hlist.directory
     key, identity = (path, directory), (st.st_dev, st.st_ino)
-    if _inside.get(key) == identity:
+    if lookup(_inside, key) == identity:
         return  # the very file found inside before: no links to resolve
     real = os.path.realpath(path)
     # A resolved path has no links, so if it starts with `directory` as

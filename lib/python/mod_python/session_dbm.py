@@ -9,6 +9,7 @@ import pickle
 import time
 
 from mod_python import apache, options, privatefiles, session_base
+from mod_python.lookup import lookup
 from mod_python.session_base import BaseSession, record_expired
 from mod_python.session_locks import GlobalMutex
 
@@ -24,7 +25,7 @@ def _concrete_dbm(dbmtype, path):
     doubles the cost of each session access."""
     if dbmtype is not _dbm:
         return dbmtype
-    module = _dbm_kinds.get(path)
+    module = lookup(_dbm_kinds, path)
     if module is None:
         kind = _dbm.whichdb(path)
         if not kind:        # no file yet, or not a dbm file: dbm.open decides

@@ -12,6 +12,7 @@ process or another, block on the real lock.
 import hashlib
 
 from mod_python import apache
+from mod_python.lookup import lookup
 
 
 def _original_request(req):
@@ -39,7 +40,7 @@ _MAX_NOTES = 1024
 
 
 def _note_for(name):
-    note = _notes.get(name)
+    note = lookup(_notes, name)
     if note is None:
         # hashed: a Redis lock's name holds the server URL (and password)
         note = "mod_python.session_lock " + hashlib.sha256(

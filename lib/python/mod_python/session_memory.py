@@ -3,6 +3,7 @@
 import time
 
 from mod_python.session_base import BaseSession, record_expired
+from mod_python.lookup import lookup
 
 
 def mem_cleanup(sdict):
@@ -29,7 +30,7 @@ class MemorySession(BaseSession):
 
     def do_load(self):
         """A copy of the stored record (and of its data dict), or None."""
-        record = MemorySession.sdict.get(self._sid)
+        record = lookup(MemorySession.sdict, self._sid)
         if record is None:
             return None
         record = dict(record)

@@ -13,6 +13,7 @@ import secrets
 import threading
 
 from mod_python import apache, options, session_base
+from mod_python.lookup import lookup
 from mod_python.session_base import BaseSession, server_log
 from mod_python.session_locks import RequestLock
 
@@ -79,7 +80,7 @@ class _RedisStore:
         """The store of this process for these settings, made on first use."""
         key = (url, prefix, lock_timeout)
         with _redis_guard:
-            store = _redis_stores.get(key)
+            store = lookup(_redis_stores, key)
             if store is None:
                 store = _redis_stores[key] = cls(url, prefix, lock_timeout)
             return store
