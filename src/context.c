@@ -7,6 +7,11 @@
 
 static void (*end_of_request)(mp_context *);
 
+/* Made in the child: two threads without a common GIL (own-GIL
+ * interpreters, the free-threaded build) may ask at once for the
+ * context of a request related to theirs (req.main, req.prev). */
+static apr_thread_mutex_t *creating;
+
 /* Threads Python started may ask for the objects of a request related to
  * theirs (req.main, req.prev) at once: without a GIL they take turns. */
 #ifdef Py_GIL_DISABLED
@@ -17,9 +22,10 @@ static void (*end_of_request)(mp_context *);
 #define UNLOCK_OBJECTS(ctx) ((void)0)
 #endif
 
-void mp_context_on_end(void (*end)(mp_context *))
+void mp_context_child_init(apr_pool_t *pchild, void (*end)(mp_context *))
 {
     end_of_request = end;
+    apr_thread_mutex_create(&creating, APR_THREAD_MUTEX_DEFAULT, pchild);
 }
 
 static apr_status_t context_cleanup(void *data)
@@ -48,19 +54,32 @@ void mp_context_release_objects(mp_context *ctx)
     }
 }
 
+static mp_context *context_create(request_rec *r)
+{
+    mp_context *ctx = apr_pcalloc(r->pool, sizeof(*ctx));
+    ctx->r = r;
+    ctx->added = apr_hash_make(r->pool);
+    ctx->input_filters = apr_hash_make(r->pool);
+    ctx->output_filters = apr_hash_make(r->pool);
+    ap_set_module_config(r->request_config, &python_module, ctx);
+    apr_pool_cleanup_register(r->pool, ctx, context_cleanup,
+                              apr_pool_cleanup_null);
+    return ctx;
+}
+
 mp_context *mp_context_get(request_rec *r, int create)
 {
     mp_context *ctx = ap_get_module_config(r->request_config, &python_module);
-    if (!ctx && create) {
-        ctx = apr_pcalloc(r->pool, sizeof(*ctx));
-        ctx->r = r;
-        ctx->added = apr_hash_make(r->pool);
-        ctx->input_filters = apr_hash_make(r->pool);
-        ctx->output_filters = apr_hash_make(r->pool);
-        ap_set_module_config(r->request_config, &python_module, ctx);
-        apr_pool_cleanup_register(r->pool, ctx, context_cleanup,
-                                  apr_pool_cleanup_null);
-    }
+    if (ctx || !create)
+        return ctx;
+    /* Nothing inside calls Python: no GIL is waited for while held. */
+    if (creating)
+        apr_thread_mutex_lock(creating);
+    ctx = ap_get_module_config(r->request_config, &python_module);
+    if (!ctx)
+        ctx = context_create(r);
+    if (creating)
+        apr_thread_mutex_unlock(creating);
     return ctx;
 }
 

@@ -60,8 +60,15 @@ static PyObject *hlist_next(mp_hlist *self, PyObject *unused)
     Py_RETURN_NONE;
 }
 
-/* Each method holds the handler list (exclusive.h). */
-MP_EXCLUSIVE_METHOD(hlist_next)
+/* Each method and attribute holds the critical section of the list's
+ * owner (exclusive.h), which req.add_handler() holds while it appends. */
+#define OWNER(o) (((mp_hlist *)(o))->owner)
+#define OWNER_GETTER(name) \
+    MP_EXCLUSIVE_ON(OWNER(self), PyObject *, name, \
+                    (PyObject *self, void *closure), (self, closure))
+
+MP_EXCLUSIVE_ON(OWNER(self), PyObject *, hlist_next,
+                (PyObject *self, PyObject *arg), ((mp_hlist *)self, arg))
 
 static PyMethodDef hlist_methods[] = {
     {"next", (PyCFunction)hlist_next_x, METH_NOARGS, "advance to the next handler"},
@@ -95,11 +102,10 @@ static PyObject *get_silent(PyObject *o, void *c)
     return h ? PyLong_FromLong(h->silent) : (Py_INCREF(Py_None), Py_None);
 }
 
-/* Each attribute holds the handler list (exclusive.h). */
-MP_EXCLUSIVE_GETTER(get_handler)
-MP_EXCLUSIVE_GETTER(get_directory)
-MP_EXCLUSIVE_GETTER(get_is_location)
-MP_EXCLUSIVE_GETTER(get_silent)
+OWNER_GETTER(get_handler)
+OWNER_GETTER(get_directory)
+OWNER_GETTER(get_is_location)
+OWNER_GETTER(get_silent)
 
 static PyGetSetDef hlist_getset[] = {
     {"handler", get_handler_x, NULL, NULL, NULL},

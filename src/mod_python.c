@@ -200,7 +200,7 @@ static void child_init(apr_pool_t *pchild, server_rec *s)
 {
     mp_mutexes_child_init(pchild);
     mp_table_child_init(pchild);
-    mp_context_on_end(mp_end_request);
+    mp_context_child_init(pchild, mp_end_request);
     mp_python_start(pchild, s);
 }
 

@@ -210,3 +210,52 @@ def test_threads_of_a_handler_share_its_request(apache):
         r = srv.get("/shared/")
         assert (r.status, r.text) == (200, "%s []" % ([1000] * 8)), r
     assert "exit signal" not in srv.error_log()
+
+
+ADDING_HANDLERS = code("""
+    import threading
+    from mod_python import apache
+
+    def first(req):
+        req.add_handler("PythonHandler", "app::second")
+        req.write("first ")
+        return apache.OK
+
+    def second(req):
+        # runs from the added list, while threads append to that list
+        errors, start = [], threading.Barrier(4)
+        def add(t):
+            try:
+                start.wait()
+                for i in range(500):
+                    req.add_handler("PythonHandler", "app::dot")
+            except Exception as exc:
+                errors.append(repr(exc))
+        adders = [threading.Thread(target=add, args=(t,)) for t in range(4)]
+        for thread in adders:
+            thread.start()
+        for thread in adders:
+            thread.join()
+        req.write("second %s %s " % (req.hlist.handler, errors[:3]))
+        return apache.OK
+
+    def dot(req):
+        req.write(".")
+        return apache.OK
+""")
+
+
+def test_threads_add_handlers_to_the_running_phase(apache):
+    # req.add_handler() holds the request's critical section, and so does
+    # the handler list (free-threaded build): every handler added runs,
+    # once.  Without the section on add_handler, entries are lost.
+    srv = apache(mpm="event", files={"added/app.py": ADDING_HANDLERS}, config="""
+<Directory @DOCROOT@/added>
+  SetHandler mod_python
+  PythonHandler app::first
+</Directory>
+""")
+    for _ in range(5):
+        r = srv.get("/added/")
+        assert (r.status, r.text) == (200, "first second app::second [] " + "." * 2000), r
+    assert "exit signal" not in srv.error_log()

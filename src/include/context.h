@@ -34,8 +34,9 @@ apr_array_header_t *mp_context_added(mp_context *ctx, const char *phase, int cre
 /* The request object of r in the running interpreter (borrowed). */
 PyObject *mp_context_request(request_rec *r);
 
-/* What runs when the request's pool goes (set once, at start-up). */
-void mp_context_on_end(void (*end)(mp_context *));
+/* In the child, before any request: `end` runs when a request's pool
+ * goes. */
+void mp_context_child_init(apr_pool_t *pchild, void (*end)(mp_context *));
 
 /* Cuts each request object off its request_rec and drops the context's
  * references (each in its own interpreter). */

@@ -34,7 +34,7 @@ const char *mp_interpreter_name(request_rec *r, const mp_dir_config *conf,
 int mp_run_connection_handler(conn_rec *c);
 
 /* The end of a request (register_cleanup callbacks, PythonCleanupHandler,
- * then the request objects let go): mp_context_on_end's callback. */
+ * then the request objects let go): given to mp_context_child_init. */
 void mp_end_request(mp_context *ctx);
 
 /* True when r has handlers for the phase (configured or added). */

@@ -25,16 +25,21 @@
 #define MP_END_EXCLUSIVE() }
 #endif
 
-/* name_x: name(args) run holding the critical section of `self`. */
-#define MP_EXCLUSIVE(ret, name, params, args) \
+/* name_x: name(args) run holding the critical section of `obj`, an
+ * expression of the wrapper's parameters. */
+#define MP_EXCLUSIVE_ON(obj, ret, name, params, args) \
     static ret name##_x params \
     { \
         ret result; \
-        MP_BEGIN_EXCLUSIVE((PyObject *)self) \
+        MP_BEGIN_EXCLUSIVE(obj) \
         result = name args; \
         MP_END_EXCLUSIVE() \
         return result; \
     }
+
+/* ... holding the critical section of `self`. */
+#define MP_EXCLUSIVE(ret, name, params, args) \
+    MP_EXCLUSIVE_ON((PyObject *)self, ret, name, params, args)
 
 /* The usual shapes: a method, an attribute getter and setter. */
 #define MP_EXCLUSIVE_METHOD(name) \

@@ -6,7 +6,9 @@
 
 typedef struct {
     PyObject_HEAD
-    PyObject *owner;                       /* request object (keeps r valid) */
+    PyObject *owner;                       /* request or connection object:
+                                              keeps r valid; its critical
+                                              section guards the list */
     request_rec *r;
     const apr_array_header_t *configured;  /* mp_handler, may be NULL */
     const char *phase;                     /* its req.add_handler() entries
