@@ -2,8 +2,8 @@
 
 import time
 
-from mod_python.session_base import BaseSession, record_expired
 from mod_python.lookup import lookup
+from mod_python.session_base import BaseSession, record_expired
 
 
 def mem_cleanup(sdict):
