@@ -2,6 +2,7 @@
 no crash, no wrong answer, memory that does not grow."""
 
 import http.client
+import os
 import re
 import subprocess
 import threading
@@ -259,3 +260,58 @@ def test_threads_add_handlers_to_the_running_phase(apache):
         r = srv.get("/added/")
         assert (r.status, r.text) == (200, "first second app::second [] " + "." * 2000), r
     assert "exit signal" not in srv.error_log()
+
+
+RELOAD_ONE = code("""
+    from mod_python import apache
+
+    def handler(req):
+        req.content_type = "text/plain"
+        req.write("one")
+        return apache.OK
+""")
+
+RELOAD_TWO = code("""
+    import time
+    from mod_python import apache
+
+    def handler(req):
+        req.content_type = "text/plain"
+        req.write(later())
+        return apache.OK
+
+    time.sleep(1.5)   # the new handler is in place, what it calls is not yet
+
+    def later():
+        return "two"
+""")
+
+
+def test_requests_during_a_reload_wait_for_it(apache):
+    # A request arriving while another re-runs the changed module waits
+    # for the whole new version, rather than calling into a namespace half
+    # run again (here: NameError for `later`, a 500).
+    srv = apache(mpm="event", files={"reload/app.py": RELOAD_ONE}, config="""
+ServerLimit 1
+StartServers 1
+ThreadsPerChild 8
+MaxRequestWorkers 8
+<Directory @DOCROOT@/reload>
+  SetHandler mod_python
+  PythonHandler app
+</Directory>
+""")
+    assert srv.get("/reload/").text == "one"
+    time.sleep(1.2)    # past the interval in which the file is not looked at
+    later = time.time() + 2
+    os.utime(srv.write("reload/app.py", RELOAD_TWO), (later, later))
+    answers = []
+    def fetch():
+        r = srv.get("/reload/")
+        answers.append((r.status, r.text))
+    first = threading.Thread(target=fetch)
+    first.start()
+    time.sleep(0.5)    # the first request is re-running the module
+    fetch()
+    first.join()
+    assert answers == [(200, "two")] * 2, srv.error_log()[-3000:]

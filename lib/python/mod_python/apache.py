@@ -13,6 +13,7 @@ names are re-exported here, where mod_python 3.5 had them.
 import html
 import os  # noqa: F401  (PythonPath expressions, eval'd here, may use it)
 import sys
+import threading
 import traceback
 
 import _apache
@@ -291,8 +292,10 @@ _CONTINUE_ON = {
 
 _SKIPPED = object()  # a silent handler without the phase's callable
 
-# PythonPath expressions already applied in this interpreter.
+# PythonPath expressions already applied in this interpreter; changes to
+# sys.path are made one thread at a time (one would undo another's).
 _applied_paths = set()
+_path_lock = threading.Lock()
 
 
 def _rules_for(phase):
@@ -312,10 +315,14 @@ def _apply_python_path(expr, directory, is_location):
     interpreter); without it the handler's directory is put first."""
     if expr:
         if expr not in _applied_paths:
-            sys.path[:] = eval(expr, globals())
-            _applied_paths.add(expr)
+            with _path_lock:
+                if expr not in _applied_paths:
+                    sys.path[:] = eval(expr, globals())
+                    _applied_paths.add(expr)
     elif directory and not is_location and directory not in sys.path:
-        sys.path.insert(0, directory)
+        with _path_lock:
+            if directory not in sys.path:
+                sys.path.insert(0, directory)
 
 
 def _call(obj, arg, use_pdb):

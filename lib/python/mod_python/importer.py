@@ -29,9 +29,21 @@ _APLOG_NOTICE = 5
 # Seconds during which a module's file is not looked at again.
 _CHECK_INTERVAL = 1.0
 
-# Serialises re-executions so two threads do not reload one module at once.
-# First imports need no lock: importlib has per-module locks for those.
-_reload_lock = threading.RLock()
+# Per module name: serialises its re-executions (and replacements), so two
+# threads do not reload one module at once.  One lock per name, not one
+# for all: a module's code runs under it and may import others, whose own
+# code may reload a third.  First imports need none: importlib has
+# per-module locks for those.
+_reload_locks = {}
+_reload_locks_guard = threading.Lock()
+
+
+def _reload_lock(name):
+    lock = lookup(_reload_locks, name)
+    if lock is None:
+        with _reload_locks_guard:
+            lock = _reload_locks.setdefault(name, threading.RLock())
+    return lock
 
 
 def import_module(module_name, autoreload=1, log=0, path=None):
@@ -70,6 +82,12 @@ def module_mtime(module):
     """Newest mtime of the module's file (and of that name minus its last
     character, the source of a legacy .pyc); 0 when unknown.  Records the
     time of this check in ``__mtime_check__``."""
+    mtime = _file_mtime(module)
+    module.__mtime_check__ = time.time()
+    return mtime
+
+
+def _file_mtime(module):
     mtime = 0.0
     file = getattr(module, "__file__", None)
     if file:
@@ -78,7 +96,6 @@ def module_mtime(module):
                 mtime = max(mtime, os.stat(name).st_mtime)
             except (OSError, ValueError):
                 pass
-    module.__mtime_check__ = time.time()
     return mtime
 
 
@@ -129,7 +146,7 @@ def _import_replacing(old, log, path):
     """Import anew a module whose name is taken by `old`; keep `old` if the
     new import fails so that other users of the name are not broken."""
     name = old.__name__
-    with _reload_lock:
+    with _reload_lock(name):
         if lookup(sys.modules, name) is not old:
             return import_module(name, 1, log, path)
         del sys.modules[name]
@@ -243,15 +260,20 @@ class _SourceOnlyLoader(importlib.machinery.SourceFileLoader):
 # ---------------------------------------------------------------------------
 
 def _reload_if_changed(module, log, path):
-    mtime = module_mtime(module)
-    if mtime == module.__dict__.get("__mtime__"):
-        return module
-    with _reload_lock:
-        if module.__mtime__ != mtime:  # not already reloaded by another thread
-            if log:
-                _log_import(module.__name__, path)
-            _reexecute(module)
-            module.__mtime__ = mtime
+    # The time of the check is recorded once the module is current (or
+    # failed to run): until then other threads come here too, and wait for
+    # the re-execution instead of calling into a namespace half run again.
+    mtime = _file_mtime(module)
+    try:
+        if mtime != module.__dict__.get("__mtime__"):
+            with _reload_lock(module.__name__):
+                if module.__mtime__ != mtime:  # not reloaded by another thread
+                    if log:
+                        _log_import(module.__name__, path)
+                    _reexecute(module)
+                    module.__mtime__ = mtime
+    finally:
+        module.__mtime_check__ = time.time()
     return module
 
 
