@@ -6,6 +6,7 @@ import py_compile
 import itertools
 import os
 import sys
+import threading
 import time
 
 import pytest
@@ -242,6 +243,73 @@ def test_failed_reimport_keeps_old_module(tmp_path, moddir):
     with pytest.raises(ModuleNotFoundError):
         importer.import_module(name, path=[str(empty)])
     assert sys.modules[name] is old
+
+
+def _in_thread(func, *args):
+    """Start func(*args) in a thread; the thread's .result() joins it."""
+    box = {}
+    def run():
+        try:
+            box["value"] = func(*args)
+        except BaseException as exc:
+            box["error"] = exc
+    thread = threading.Thread(target=run)
+    thread.start()
+    def result():
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
+    thread.result = result
+    return thread
+
+
+def test_threads_importing_from_a_path_get_the_whole_module(tmp_path, moddir):
+    # the second thread waits for the first one's load, instead of taking
+    # the module it put in sys.modules before running it
+    name = unique()
+    where = tmp_path / "slow"
+    where.mkdir()
+    write(where / (name + ".py"), "import time\ntime.sleep(0.5)\nVALUE = 1\n")
+    first = _in_thread(importer.import_module, name, 1, 0, [str(where)])
+    time.sleep(0.2)
+    second = importer.import_module(name, path=[str(where)])
+    assert second.VALUE == 1
+    assert first.result() is second
+
+
+def test_threads_asking_during_a_reload_get_the_new_version(moddir):
+    name = unique()
+    path = moddir / (name + ".py")
+    write(path, "def f():\n    return 1\n", mtime=time.time() - 10)
+    module = importer.import_module(name)
+    write(path, "import time\ndef f():\n    return g()\ntime.sleep(0.5)\n"
+                "def g():\n    return 2\n")
+    expire_check(module)
+    first = _in_thread(importer.import_module, name)
+    time.sleep(0.2)
+    assert importer.import_module(name).f() == 2
+    assert first.result() is module
+
+
+def test_a_module_lock_held_too_long_is_given_up(monkeypatch, fake_apache):
+    # two modules that import each other from two threads must not hang
+    monkeypatch.setattr(importer, "_LOCK_WAIT", 0.2)
+    held, release = threading.Event(), threading.Event()
+    def hold():
+        with importer._module_lock("mpunit_locked"):
+            held.set()
+            release.wait(5)
+    holder = _in_thread(hold)
+    held.wait(5)
+    started = time.time()
+    with importer._module_lock("mpunit_locked"):
+        waited = time.time() - started
+    release.set()
+    holder.result()
+    assert 0.15 < waited < 2
+    assert "waited 0.2 s for another thread loading module 'mpunit_locked'" in \
+        fake_apache.logged[-1][0]
 
 
 def test_module_mtime(moddir):

@@ -9,6 +9,7 @@ httpd.  mod_python.apache re-exports ``import_module`` and
 Only importable inside httpd (it logs through the built-in ``_apache``).
 """
 
+import contextlib
 import importlib
 import importlib.machinery
 import importlib.util
@@ -22,28 +23,47 @@ from mod_python.lookup import lookup
 
 __all__ = ["import_module", "module_mtime"]
 
-# apache.APLOG_NOTICE: mod_python.apache imports this module, not the
-# other way round.
+# apache.APLOG_WARNING and APLOG_NOTICE: mod_python.apache imports this
+# module, not the other way round.
+_APLOG_WARNING = 4
 _APLOG_NOTICE = 5
 
 # Seconds during which a module's file is not looked at again.
 _CHECK_INTERVAL = 1.0
 
-# Per module name: serialises its re-executions (and replacements), so two
-# threads do not reload one module at once.  One lock per name, not one
-# for all: a module's code runs under it and may import others, whose own
-# code may reload a third.  First imports need none: importlib has
-# per-module locks for those.
-_reload_locks = {}
-_reload_locks_guard = threading.Lock()
+# Per module name: held while a module of that name is run again, replaced
+# or loaded from a given path, so that two threads do not do it at once and
+# others wait for the result.  One lock per name, not one for all: a
+# module's code runs under it and may import others, whose own code may
+# reload a third.  Plain first imports need none: importlib has per-module
+# locks for those.
+_module_locks = {}
+_module_locks_guard = threading.Lock()
+
+# Seconds a thread waits for a module's lock.  Two modules whose code
+# imports the other through import_module, loaded by two threads at once,
+# would otherwise wait for each other forever; after this the module is
+# used as it is, as importlib does with circular imports.
+_LOCK_WAIT = 30.0
 
 
-def _reload_lock(name):
-    lock = lookup(_reload_locks, name)
+@contextlib.contextmanager
+def _module_lock(name):
+    lock = lookup(_module_locks, name)
     if lock is None:
-        with _reload_locks_guard:
-            lock = _reload_locks.setdefault(name, threading.RLock())
-    return lock
+        with _module_locks_guard:
+            lock = _module_locks.setdefault(name, threading.RLock())
+    held = lock.acquire(timeout=_LOCK_WAIT)
+    if not held:
+        _apache.log_error("mod_python: waited %g s for another thread loading "
+                          "module '%s' (do two modules import each other?); "
+                          "going on without it" % (_LOCK_WAIT, name),
+                          _APLOG_WARNING)
+    try:
+        yield
+    finally:
+        if held:
+            lock.release()
 
 
 def import_module(module_name, autoreload=1, log=0, path=None):
@@ -122,6 +142,18 @@ def _log_import(module_name, path):
 # ---------------------------------------------------------------------------
 
 def _import_fresh(module_name, log, path):
+    if path:
+        with _module_lock(module_name):
+            # another thread may have loaded it while this one waited
+            done = lookup(sys.modules, module_name)
+            if (done is not None and "__mtime__" in done.__dict__
+                    and _is_under(getattr(done, "__file__", None) or "", path)):
+                return done
+            return _import_new(module_name, log, path)
+    return _import_new(module_name, log, path)
+
+
+def _import_new(module_name, log, path):
     if log:
         _log_import(module_name, path)
     module = _import_retrying(module_name, path)
@@ -133,12 +165,13 @@ def _import_fresh(module_name, log, path):
 
 def _adopt(module_name):
     """A module in sys.modules that we have not finished importing: another
-    thread may still be running its code (importlib makes us wait for
-    that), or a plain import statement loaded it.  Either way it is ours
-    from now on."""
-    module = importlib.import_module(module_name)
-    if "__mtime__" not in module.__dict__:
-        module.__mtime__ = module_mtime(module)
+    thread may still be running its code (importlib, or our lock for
+    imports from a path, makes us wait for that), or a plain import
+    statement loaded it.  Either way it is ours from now on."""
+    with _module_lock(module_name):
+        module = importlib.import_module(module_name)
+        if "__mtime__" not in module.__dict__:
+            module.__mtime__ = module_mtime(module)
     return module
 
 
@@ -146,7 +179,7 @@ def _import_replacing(old, log, path):
     """Import anew a module whose name is taken by `old`; keep `old` if the
     new import fails so that other users of the name are not broken."""
     name = old.__name__
-    with _reload_lock(name):
+    with _module_lock(name):
         if lookup(sys.modules, name) is not old:
             return import_module(name, 1, log, path)
         del sys.modules[name]
@@ -266,7 +299,7 @@ def _reload_if_changed(module, log, path):
     mtime = _file_mtime(module)
     try:
         if mtime != module.__dict__.get("__mtime__"):
-            with _reload_lock(module.__name__):
+            with _module_lock(module.__name__):
                 if module.__mtime__ != mtime:  # not reloaded by another thread
                     if log:
                         _log_import(module.__name__, path)
