@@ -315,3 +315,51 @@ MaxRequestWorkers 8
     fetch()
     first.join()
     assert answers == [(200, "two")] * 2, srv.error_log()[-3000:]
+
+
+SLOW_CGI = code("""
+    import time
+    time.sleep(1)
+    print("Content-Type: text/plain")
+    print()
+    print("slow")
+""")
+
+COUNTER = code("""
+    from mod_python import apache
+
+    COUNT = [0]
+
+    def handler(req):
+        COUNT[0] += 1
+        req.write(str(COUNT[0]))
+        return apache.OK
+""")
+
+
+def test_a_cgi_script_leaves_modules_other_threads_imported(apache):
+    # the cgihandler forgets what its script imported, but not a handler
+    # module another request imported meanwhile (its state would go)
+    srv = apache(mpm="event", files={"cgi/slow.py": SLOW_CGI, "app/counter.py": COUNTER},
+                 config="""
+ServerLimit 1
+StartServers 1
+ThreadsPerChild 8
+MaxRequestWorkers 8
+<Directory @DOCROOT@/cgi>
+  SetHandler mod_python
+  PythonHandler mod_python.cgihandler
+</Directory>
+<Directory @DOCROOT@/app>
+  SetHandler mod_python
+  PythonHandler counter
+</Directory>
+""")
+    answers = []
+    cgi = threading.Thread(target=lambda: answers.append(srv.get("/cgi/slow.py").text))
+    cgi.start()
+    time.sleep(0.4)
+    assert srv.get("/app/counter.py").text == "1"
+    cgi.join()
+    assert answers == ["slow\n"]
+    assert srv.get("/app/counter.py").text == "2"

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from mod_python import Session, privatefiles, session_dbm, session_locks
+from mod_python import Session, privatefiles, session_dbm, session_locks, session_memory
 from mod_python import session_file as file_store
 
 from .conftest import FakeServerReturn
@@ -91,6 +91,20 @@ def test_memory_session_keeps_unpicklable_values():
     req.end()
     s2 = Session.MemorySession(SessionRequest(cookie=cookie_of(req)))
     assert s2["lock"] is lock
+
+
+def test_memory_cleanup_keeps_a_record_saved_after_it_looked(monkeypatch):
+    # a request saves the session between the cleanup's look at the old
+    # record and its removal: the new record stays
+    sdict = {"sid": {"_accessed": 0, "_timeout": 1, "_data": {}}}
+    saved = {"_accessed": time.time(), "_timeout": 100, "_data": {"n": 1}}
+
+    def expired_while_saved(record, now):
+        sdict["sid"] = saved
+        return True
+    monkeypatch.setattr(session_memory, "record_expired", expired_while_saved)
+    session_memory.mem_cleanup(sdict)
+    assert sdict == {"sid": saved}
 
 
 # ---- DbmSession
@@ -530,3 +544,4 @@ def test_cleanup_deletes_unreadable_old_files(tmp_path, sessions):
     os.utime(str(path), (0, 0))
     run_cleanup(tmp_path)
     assert remaining(tmp_path, sessions) == {"fresh"}
+

@@ -103,7 +103,15 @@ def _run_script(path):
 
 
 def _forget_modules(before):
+    """Forget the modules imported since `before`, as a new CGI process
+    would not have them; but not handler modules (import_module's, which
+    have __mtime__) nor modules being imported: other threads import
+    those meanwhile, and need them."""
     for name in set(sys.modules) - before:
-        file = getattr(lookup(sys.modules, name), "__file__", None)
-        if file and not os.path.realpath(file).startswith(_KEEP_DIRS):
+        module = lookup(sys.modules, name)
+        file = getattr(module, "__file__", None)
+        if (file and not os.path.realpath(file).startswith(_KEEP_DIRS)
+                and "__mtime__" not in getattr(module, "__dict__", {})
+                and not getattr(getattr(module, "__spec__", None),
+                                "_initializing", False)):
             sys.modules.pop(name, None)

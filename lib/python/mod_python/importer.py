@@ -182,7 +182,7 @@ def _import_replacing(old, log, path):
     with _module_lock(name):
         if lookup(sys.modules, name) is not old:
             return import_module(name, 1, log, path)
-        del sys.modules[name]
+        sys.modules.pop(name, None)
         try:
             return _import_fresh(name, log, path)
         except BaseException:

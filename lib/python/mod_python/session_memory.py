@@ -1,9 +1,15 @@
 """MemorySession: sessions kept in a dict of this process and interpreter."""
 
+import threading
 import time
 
 from mod_python.lookup import lookup
 from mod_python.session_base import BaseSession, record_expired
+
+
+# Saves and the cleanup's removals take turns: a removal checks that the
+# record is still the expired one it saw, not one saved meanwhile.
+_store_lock = threading.Lock()
 
 
 def mem_cleanup(sdict):
@@ -11,7 +17,9 @@ def mem_cleanup(sdict):
     now = time.time()
     for sid, record in list(sdict.items()):
         if record_expired(record, now):
-            sdict.pop(sid, None)
+            with _store_lock:
+                if lookup(sdict, sid) is record:
+                    del sdict[sid]
 
 
 class MemorySession(BaseSession):
@@ -39,7 +47,8 @@ class MemorySession(BaseSession):
 
     def do_save(self, record):
         """Keep the record in the class dict."""
-        MemorySession.sdict[self._sid] = record
+        with _store_lock:
+            MemorySession.sdict[self._sid] = record
 
     def do_delete(self):
         """Forget the record."""
