@@ -9,6 +9,7 @@ here, where mod_python 3.5 had them.
 
 import os
 import sys
+import threading
 
 __all__ = ["build_cgi_env", "NullIO", "CGIStdout", "CGIStdin",
            "setup_cgi", "restore_nocgi"]
@@ -80,16 +81,37 @@ class NullIO:
         pass
 
 
-class CGIStdout(NullIO):
+class _ScriptThreadOnly:
+    """Makes a CGI stream serve the thread that set it up.  sys.stdin and
+    sys.stdout belong to the whole interpreter: other handlers, running in
+    other threads meanwhile, go on using the stream that was there before,
+    so nothing they print reaches the script's client and nothing they
+    read comes from its request body."""
+
+    def _serve_thread(self, previous):
+        self._thread = threading.get_ident()
+        self._previous = previous
+
+    def _other_threads_stream(self):
+        """The previous stream, when a thread other than the script's
+        calls; None for the script's own."""
+        if self._previous is not None and threading.get_ident() != self._thread:
+            return self._previous
+        return None
+
+
+class CGIStdout(_ScriptThreadOnly, NullIO):
     """sys.stdout for CGI scripts: parses the CGI header block, applies it
-    to the request, and sends everything after it with req.write()."""
+    to the request, and sends everything after it with req.write().
+    `previous`: the stream other threads keep writing to."""
 
     encoding = "utf-8"
 
-    def __init__(self, req):
+    def __init__(self, req, previous=None):
         self.req = req
         self.headers_done = False
         self._pending = b""
+        self._serve_thread(previous)
 
     @property
     def buffer(self):
@@ -99,6 +121,9 @@ class CGIStdout(NullIO):
     def write(self, s):
         """Take str (sent as UTF-8) or bytes.  Output is held back until
         the blank line that ends the headers has been written."""
+        other = self._other_threads_stream()
+        if other is not None:
+            return other.write(s)
         if isinstance(s, str):
             s = s.encode("utf-8")
         if self.headers_done:
@@ -122,6 +147,12 @@ class CGIStdout(NullIO):
         found = [(data.find(sep), len(sep)) for sep in (b"\r\n\r\n", b"\n\n")]
         found = [f for f in found if f[0] >= 0]
         return min(found) if found else (-1, 0)
+
+    def flush(self):
+        """Nothing held for the script; other threads' stream flushed."""
+        other = self._other_threads_stream()
+        if other is not None:
+            other.flush()
 
     def finish(self):
         """End of the script's output: headers it printed without the blank
@@ -151,13 +182,15 @@ class CGIStdout(NullIO):
             self.req.headers_out.add(name, value)
 
 
-class CGIStdin(NullIO):
-    """sys.stdin for CGI scripts: the request body, as bytes."""
+class CGIStdin(_ScriptThreadOnly, NullIO):
+    """sys.stdin for CGI scripts: the request body, as bytes.  `previous`:
+    the stream other threads keep reading from."""
 
     BLOCK = 65536
 
-    def __init__(self, req):
+    def __init__(self, req, previous=None):
         self.req = req
+        self._serve_thread(previous)
 
     @property
     def buffer(self):
@@ -166,6 +199,9 @@ class CGIStdin(NullIO):
 
     def read(self, n=-1):
         """Up to `n` bytes of the body; all the rest without `n`."""
+        other = self._other_threads_stream()
+        if other is not None:
+            return other.read(n)
         if n is not None and n >= 0:
             return self.req.read(n)
         chunks = []
@@ -177,6 +213,9 @@ class CGIStdin(NullIO):
 
     def readline(self, n=-1):
         """The next line of the body (at most `n` bytes if given)."""
+        other = self._other_threads_stream()
+        if other is not None:
+            return other.readline(n)
         if n is not None and n >= 0:
             return self.req.readline(n)
         return self.req.readline()
@@ -197,8 +236,8 @@ def setup_cgi(req):
     saved = (dict(os.environ), sys.stdin, sys.stdout)
     for key, value in build_cgi_env(req).items():
         os.environ[key] = value
-    sys.stdout = CGIStdout(req)
-    sys.stdin = CGIStdin(req)
+    sys.stdout = CGIStdout(req, sys.stdout)
+    sys.stdin = CGIStdin(req, sys.stdin)
     sys.argv = []
     return saved
 
