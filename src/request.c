@@ -17,6 +17,7 @@
 #include "filter.h"
 #include "finfo.h"
 #include "hlist.h"
+#include "io_lock.h"
 #include "server.h"
 #include "table.h"
 #include "http_main.h"
@@ -178,11 +179,11 @@ static PyObject *req_write(mp_request *self, PyObject *args)
     if (!r || !PyArg_ParseTuple(args, "s*|i:write", &data, &flush))
         return NULL;
     if (data.len) {
-        MP_BEGIN_ALLOW_THREADS
+        MP_BEGIN_IO(r->connection)
         rc = write_all(r, data.buf, data.len);
         if (rc >= 0 && flush)
             rc = ap_rflush(r);
-        MP_END_ALLOW_THREADS
+        MP_END_IO()
         self->bytes_queued += data.len;
     }
     PyBuffer_Release(&data);
@@ -199,9 +200,9 @@ static PyObject *req_flush(mp_request *self, PyObject *unused)
     int rc;
     if (!r)
         return NULL;
-    MP_BEGIN_ALLOW_THREADS
+    MP_BEGIN_IO(r->connection)
     rc = ap_rflush(r);
-    MP_END_ALLOW_THREADS
+    MP_END_IO()
     if (rc < 0) {
         PyErr_SetString(PyExc_OSError, "Flush failed, client closed connection.");
         return NULL;
@@ -234,9 +235,9 @@ static PyObject *req_sendfile(mp_request *self, PyObject *args)
         offset = finfo.size;
     if (length < 0 || length > finfo.size - offset)
         length = finfo.size - offset;
-    MP_BEGIN_ALLOW_THREADS
+    MP_BEGIN_IO(r->connection)
     rc = ap_send_fd(fd, r, (apr_off_t)offset, (apr_size_t)length, &sent);
-    MP_END_ALLOW_THREADS
+    MP_END_IO()
     self->bytes_queued += length;
     if (rc != APR_SUCCESS) {
         PyErr_SetString(PyExc_OSError, "Write failed, client closed connection.");

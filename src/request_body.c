@@ -2,6 +2,7 @@
  * discard_request_body().  readline() looks ahead into a buffer that
  * read() drains first, so the two can be mixed. */
 #include "request.h"
+#include "io_lock.h"
 
 enum { BODY_UNREAD, BODY_READING, BODY_DONE };
 
@@ -56,14 +57,14 @@ static long read_client(mp_request *self, char *buf, apr_size_t n)
 
     if (self->body_state != BODY_READING)
         return 0;
-    MP_BEGIN_ALLOW_THREADS
+    MP_BEGIN_IO(self->rec->connection)
     while (got < n) {
         rc = ap_get_client_block(self->rec, buf + got, n - got);
         if (rc <= 0)
             break;
         got += rc;
     }
-    MP_END_ALLOW_THREADS
+    MP_END_IO()
     if (rc < 0) {
         raise_read_error(self);
         return -1;
@@ -157,9 +158,9 @@ static long fill_buffer(mp_request *self)
         self->rbuf_size += READ_BLOCK * 2;
     }
     /* One block at most: readline() must not wait for more than a line. */
-    MP_BEGIN_ALLOW_THREADS
+    MP_BEGIN_IO(self->rec->connection)
     n = ap_get_client_block(self->rec, self->rbuf + self->rbuf_len, READ_BLOCK);
-    MP_END_ALLOW_THREADS
+    MP_END_IO()
     if (n < 0) {
         raise_read_error(self);
         return -1;
@@ -248,9 +249,9 @@ PyObject *mp_request_discard_request_body(mp_request *self, PyObject *unused)
         PyErr_SetString(PyExc_RuntimeError, "request object used after its request ended");
         return NULL;
     }
-    MP_BEGIN_ALLOW_THREADS
+    MP_BEGIN_IO(r->connection)
     rc = ap_discard_request_body(r);
-    MP_END_ALLOW_THREADS
+    MP_END_IO()
     self->body_state = BODY_DONE;
     self->rbuf_pos = self->rbuf_len = 0;
     return PyLong_FromLong(rc);

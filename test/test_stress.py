@@ -366,3 +366,68 @@ MaxRequestWorkers 8
     cgi.join()
     assert answers == ["slow\n"]
     assert srv.get("/app/counter.py").text == "2"
+
+
+THREADED_IO = code("""
+    import threading
+    from mod_python import apache
+
+    def run(threads, work):
+        errors = []
+        def guarded(t):
+            try:
+                work(t)
+            except Exception as exc:
+                errors.append(repr(exc))
+        started = [threading.Thread(target=guarded, args=(t,)) for t in range(threads)]
+        for thread in started:
+            thread.start()
+        for thread in started:
+            thread.join()
+        return errors
+
+    def write(req):
+        def work(t):
+            for i in range(300):
+                req.write("%d:%03d;" % (t, i))
+        errors = run(8, work)
+        req.write("END %s" % errors)
+        return apache.OK
+
+    def read(req):
+        got = []
+        def work(t):
+            while True:
+                data = req.read(1000)
+                if not data:
+                    break
+                got.append(data)
+        errors = run(4, work)
+        req.write("%d %d %s" % (len(got), sum(map(len, got)), errors))
+        return apache.OK
+""")
+
+
+def test_threads_of_a_handler_write_and_read_at_once(apache):
+    # req.write() and req.read() let the GIL go while Apache works; threads
+    # then take turns on the connection's I/O (io_lock.h).  Without that
+    # the child crashes (segmentation fault) on the first request.
+    srv = apache(mpm="event", files={"io/app.py": THREADED_IO}, config="""
+<Directory @DOCROOT@/io>
+  SetHandler mod_python
+  PythonHandler app::write
+  <Files "read.py">
+    PythonHandler app::read
+  </Files>
+</Directory>
+""")
+    expected = sorted("%d:%03d" % (t, i) for t in range(8) for i in range(300))
+    for _ in range(10):
+        r = srv.get("/io/app.py")
+        assert r.status == 200 and r.text.endswith("END []"), r
+        assert sorted(r.text[:-len("END []")].split(";")[:-1]) == expected
+    body = b"x" * 200000
+    for _ in range(5):
+        r = srv.post("/io/read.py", body)
+        assert (r.status, r.text) == (200, "200 200000 []"), r
+    assert "exit signal" not in srv.error_log()
