@@ -262,6 +262,14 @@ def test_threads_add_handlers_to_the_running_phase(apache):
     assert "exit signal" not in srv.error_log()
 
 
+# Every request in one child (and so one interpreter), with threads to spare.
+ONE_CHILD = """
+ServerLimit 1
+StartServers 1
+ThreadsPerChild 8
+MaxRequestWorkers 8
+"""
+
 RELOAD_ONE = code("""
     from mod_python import apache
 
@@ -291,11 +299,7 @@ def test_requests_during_a_reload_wait_for_it(apache):
     # A request arriving while another re-runs the changed module waits
     # for the whole new version, rather than calling into a namespace half
     # run again (here: NameError for `later`, a 500).
-    srv = apache(mpm="event", files={"reload/app.py": RELOAD_ONE}, config="""
-ServerLimit 1
-StartServers 1
-ThreadsPerChild 8
-MaxRequestWorkers 8
+    srv = apache(mpm="event", files={"reload/app.py": RELOAD_ONE}, config=ONE_CHILD + """
 <Directory @DOCROOT@/reload>
   SetHandler mod_python
   PythonHandler app
@@ -344,11 +348,7 @@ def test_a_cgi_script_and_the_handlers_beside_it(apache):
     # script imported, but not a handler module another request imported
     # meanwhile (its state would go).
     srv = apache(mpm="event", files={"cgi/slow.py": SLOW_CGI, "app/counter.py": COUNTER},
-                 config="""
-ServerLimit 1
-StartServers 1
-ThreadsPerChild 8
-MaxRequestWorkers 8
+                 config=ONE_CHILD + """
 <Directory @DOCROOT@/cgi>
   SetHandler mod_python
   PythonHandler mod_python.cgihandler
