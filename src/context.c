@@ -4,12 +4,14 @@
  * dispatch.c's (mp_end_request), run from the request pool's cleanup. */
 #include "context.h"
 #include "request.h"
+#include "io_lock.h"
 
 static void (*end_of_request)(mp_context *);
 
 /* Made in the child: two threads without a common GIL (own-GIL
  * interpreters, the free-threaded build) may ask at once for the
- * context of a request related to theirs (req.main, req.prev). */
+ * context of a request related to theirs (req.main, req.prev), or of
+ * two requests of one connection (its I/O lock is made with them). */
 static apr_thread_mutex_t *creating;
 
 /* Threads Python started may ask for the objects of a request related to
@@ -64,6 +66,7 @@ static mp_context *context_create(request_rec *r)
     ap_set_module_config(r->request_config, &python_module, ctx);
     apr_pool_cleanup_register(r->pool, ctx, context_cleanup,
                               apr_pool_cleanup_null);
+    mp_io_lock_make(r->connection);
     return ctx;
 }
 

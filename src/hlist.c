@@ -63,12 +63,8 @@ static PyObject *hlist_next(mp_hlist *self, PyObject *unused)
 /* Each method and attribute holds the critical section of the list's
  * owner (exclusive.h), which req.add_handler() holds while it appends. */
 #define OWNER(o) (((mp_hlist *)(o))->owner)
-#define OWNER_GETTER(name) \
-    MP_EXCLUSIVE_ON(OWNER(self), PyObject *, name, \
-                    (PyObject *self, void *closure), (self, closure))
 
-MP_EXCLUSIVE_ON(OWNER(self), PyObject *, hlist_next,
-                (PyObject *self, PyObject *arg), ((mp_hlist *)self, arg))
+MP_EXCLUSIVE_METHOD_ON(OWNER(self), hlist_next)
 
 static PyMethodDef hlist_methods[] = {
     {"next", (PyCFunction)hlist_next_x, METH_NOARGS, "advance to the next handler"},
@@ -102,10 +98,10 @@ static PyObject *get_silent(PyObject *o, void *c)
     return h ? PyLong_FromLong(h->silent) : (Py_INCREF(Py_None), Py_None);
 }
 
-OWNER_GETTER(get_handler)
-OWNER_GETTER(get_directory)
-OWNER_GETTER(get_is_location)
-OWNER_GETTER(get_silent)
+MP_EXCLUSIVE_GETTER_ON(OWNER(self), get_handler)
+MP_EXCLUSIVE_GETTER_ON(OWNER(self), get_directory)
+MP_EXCLUSIVE_GETTER_ON(OWNER(self), get_is_location)
+MP_EXCLUSIVE_GETTER_ON(OWNER(self), get_silent)
 
 static PyGetSetDef hlist_getset[] = {
     {"handler", get_handler_x, NULL, NULL, NULL},

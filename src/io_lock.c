@@ -2,24 +2,32 @@
 #include "io_lock.h"
 #include "mod_python.h"
 
-/* Guards the making of a connection's lock: two threads may be first. */
-static apr_thread_mutex_t *making;
-
-void mp_io_lock_child_init(apr_pool_t *pchild)
+void mp_io_lock_make(conn_rec *c)
 {
-    apr_thread_mutex_create(&making, APR_THREAD_MUTEX_DEFAULT, pchild);
+    apr_thread_mutex_t *lock;
+    if (!mp_io_lock(c) && apr_thread_mutex_create(&lock, APR_THREAD_MUTEX_NESTED,
+                                                  c->pool) == APR_SUCCESS)
+        ap_set_module_config(c->conn_config, &python_module, lock);
 }
 
 apr_thread_mutex_t *mp_io_lock(conn_rec *c)
 {
-    apr_thread_mutex_t *lock = ap_get_module_config(c->conn_config, &python_module);
-    if (lock || !making)
-        return lock;
-    apr_thread_mutex_lock(making);
-    lock = ap_get_module_config(c->conn_config, &python_module);
-    if (!lock && apr_thread_mutex_create(&lock, APR_THREAD_MUTEX_NESTED,
-                                         c->pool) == APR_SUCCESS)
-        ap_set_module_config(c->conn_config, &python_module, lock);
-    apr_thread_mutex_unlock(making);
-    return lock;
+    return ap_get_module_config(c->conn_config, &python_module);
+}
+
+void mp_io_enter(conn_rec *c)
+{
+    apr_thread_mutex_t *lock = mp_io_lock(c);
+    if (!lock || apr_thread_mutex_trylock(lock) == APR_SUCCESS)
+        return;
+    MP_BEGIN_ALLOW_THREADS
+    apr_thread_mutex_lock(lock);
+    MP_END_ALLOW_THREADS
+}
+
+void mp_io_leave(conn_rec *c)
+{
+    apr_thread_mutex_t *lock = mp_io_lock(c);
+    if (lock)
+        apr_thread_mutex_unlock(lock);
 }

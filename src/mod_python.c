@@ -10,7 +10,6 @@
 #include "dispatch.h"
 #include "filter.h"
 #include "interpreters.h"
-#include "io_lock.h"
 #include "libpython_check.h"
 #include "mutex.h"
 #include "table.h"
@@ -202,7 +201,6 @@ static void child_init(apr_pool_t *pchild, server_rec *s)
     mp_mutexes_child_init(pchild);
     mp_table_child_init(pchild);
     mp_context_child_init(pchild, mp_end_request);
-    mp_io_lock_child_init(pchild);
     mp_python_start(pchild, s);
 }
 

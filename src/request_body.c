@@ -52,14 +52,15 @@ static void raise_read_error(mp_request *self)
 /* Reads up to n bytes from the client into buf; -1 with an exception set. */
 static long read_client(mp_request *self, char *buf, apr_size_t n)
 {
+    request_rec *r = self->rec;
     apr_size_t got = 0;
     long rc = 0;
 
     if (self->body_state != BODY_READING)
         return 0;
-    MP_BEGIN_IO(self->rec->connection)
+    MP_BEGIN_IO(r->connection)
     while (got < n) {
-        rc = ap_get_client_block(self->rec, buf + got, n - got);
+        rc = ap_get_client_block(r, buf + got, n - got);
         if (rc <= 0)
             break;
         got += rc;
@@ -102,7 +103,7 @@ static apr_size_t initial_size(const request_rec *r)
     return announced < READ_BLOCK ? READ_BLOCK : announced;
 }
 
-PyObject *mp_request_read(mp_request *self, PyObject *args)
+static PyObject *read_body(mp_request *self, PyObject *args)
 {
     Py_ssize_t len = -1;
     apr_size_t want, got, size;
@@ -142,6 +143,7 @@ PyObject *mp_request_read(mp_request *self, PyObject *args)
 /* Appends one block from the client to the look-ahead buffer. */
 static long fill_buffer(mp_request *self)
 {
+    request_rec *r = self->rec;
     long n;
     if (self->rbuf_pos) {
         memmove(self->rbuf, self->rbuf + self->rbuf_pos, buffered(self));
@@ -158,8 +160,8 @@ static long fill_buffer(mp_request *self)
         self->rbuf_size += READ_BLOCK * 2;
     }
     /* One block at most: readline() must not wait for more than a line. */
-    MP_BEGIN_IO(self->rec->connection)
-    n = ap_get_client_block(self->rec, self->rbuf + self->rbuf_len, READ_BLOCK);
+    MP_BEGIN_IO(r->connection)
+    n = ap_get_client_block(r, self->rbuf + self->rbuf_len, READ_BLOCK);
     MP_END_IO()
     if (n < 0) {
         raise_read_error(self);
@@ -197,7 +199,7 @@ static PyObject *readline(mp_request *self, Py_ssize_t limit)
     }
 }
 
-PyObject *mp_request_readline(mp_request *self, PyObject *args)
+static PyObject *readline_body(mp_request *self, PyObject *args)
 {
     Py_ssize_t limit = -1;
     if (!PyArg_ParseTuple(args, "|n:readline", &limit) || start_body(self) < 0)
@@ -209,7 +211,7 @@ PyObject *mp_request_readline(mp_request *self, PyObject *args)
 
 /* The first line whole, later ones limited to sizehint, until the lines
  * read add up to sizehint. */
-PyObject *mp_request_readlines(mp_request *self, PyObject *args)
+static PyObject *readlines_body(mp_request *self, PyObject *args)
 {
     Py_ssize_t hint = -1, total = 0;
     PyObject *lines;
@@ -241,7 +243,7 @@ PyObject *mp_request_readlines(mp_request *self, PyObject *args)
     }
 }
 
-PyObject *mp_request_discard_request_body(mp_request *self, PyObject *unused)
+static PyObject *discard_body(mp_request *self, PyObject *unused)
 {
     request_rec *r = self->rec;
     int rc;
@@ -258,7 +260,7 @@ PyObject *mp_request_discard_request_body(mp_request *self, PyObject *unused)
 }
 
 /* for line in req: the body line by line (what PEP 3333 asks of wsgi.input). */
-PyObject *mp_request_iternext(mp_request *self)
+static PyObject *next_line(mp_request *self, PyObject *unused)
 {
     PyObject *line;
     if (start_body(self) < 0)
@@ -267,4 +269,54 @@ PyObject *mp_request_iternext(mp_request *self)
     if (line && !PyBytes_GET_SIZE(line))
         Py_CLEAR(line);         /* end of body: StopIteration */
     return line;
+}
+
+/* ---------------------------------------------------------------------
+ * One reader at a time
+ *
+ * Each read holds the connection's I/O lock from start to end, not only
+ * while Apache reads: threads reading the body at once then get whole
+ * lines and blocks, one after the other, and never move the look-ahead
+ * buffer under one another.
+ */
+
+static PyObject *one_reader(mp_request *self, PyObject *(*op)(mp_request *, PyObject *),
+                            PyObject *args)
+{
+    conn_rec *c;
+    PyObject *result;
+    if (!self->rec) {
+        PyErr_SetString(PyExc_RuntimeError, "request object used after its request ended");
+        return NULL;
+    }
+    c = self->rec->connection;
+    mp_io_enter(c);
+    result = op(self, args);
+    mp_io_leave(c);
+    return result;
+}
+
+PyObject *mp_request_read(mp_request *self, PyObject *args)
+{
+    return one_reader(self, read_body, args);
+}
+
+PyObject *mp_request_readline(mp_request *self, PyObject *args)
+{
+    return one_reader(self, readline_body, args);
+}
+
+PyObject *mp_request_readlines(mp_request *self, PyObject *args)
+{
+    return one_reader(self, readlines_body, args);
+}
+
+PyObject *mp_request_discard_request_body(mp_request *self, PyObject *unused)
+{
+    return one_reader(self, discard_body, NULL);
+}
+
+PyObject *mp_request_iternext(mp_request *self)
+{
+    return one_reader(self, next_line, NULL);
 }

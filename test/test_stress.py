@@ -405,19 +405,36 @@ THREADED_IO = code("""
         errors = run(4, work)
         req.write("%d %d %s" % (len(got), sum(map(len, got)), errors))
         return apache.OK
+
+    def readline(req):
+        got = []
+        def work(t):
+            while True:
+                line = req.readline()
+                if not line:
+                    break
+                got.append(line)
+        errors = run(4, work)
+        whole = all(line == b"y" * 99 + b"\\n" for line in got)
+        req.write("%d %s %s" % (len(got), whole, errors))
+        return apache.OK
 """)
 
 
 def test_threads_of_a_handler_write_and_read_at_once(apache):
-    # req.write() and req.read() let the GIL go while Apache works; threads
-    # then take turns on the connection's I/O (io_lock.h).  Without that
-    # the child crashes (segmentation fault) on the first request.
+    # req.write(), read() and readline() let the GIL go while Apache works;
+    # threads then take turns on the connection's I/O (io_lock.h), and
+    # readline() reads into memory of its own.  Without that the child
+    # crashes (segmentation fault) on the first request.
     srv = apache(mpm="event", files={"io/app.py": THREADED_IO}, config="""
 <Directory @DOCROOT@/io>
   SetHandler mod_python
   PythonHandler app::write
   <Files "read.py">
     PythonHandler app::read
+  </Files>
+  <Files "readline.py">
+    PythonHandler app::readline
   </Files>
 </Directory>
 """)
@@ -430,4 +447,8 @@ def test_threads_of_a_handler_write_and_read_at_once(apache):
     for _ in range(5):
         r = srv.post("/io/read.py", body)
         assert (r.status, r.text) == (200, "200 200000 []"), r
+    lines = (b"y" * 99 + b"\n") * 2000
+    for _ in range(5):
+        r = srv.post("/io/readline.py", lines)
+        assert (r.status, r.text) == (200, "2000 True []"), r
     assert "exit signal" not in srv.error_log()

@@ -41,12 +41,16 @@
 #define MP_EXCLUSIVE(ret, name, params, args) \
     MP_EXCLUSIVE_ON((PyObject *)self, ret, name, params, args)
 
-/* The usual shapes: a method, an attribute getter and setter. */
-#define MP_EXCLUSIVE_METHOD(name) \
-    MP_EXCLUSIVE(PyObject *, name, (PyObject *self, PyObject *arg), \
-                 ((void *)self, arg))
-#define MP_EXCLUSIVE_GETTER(name) \
-    MP_EXCLUSIVE(PyObject *, name, (PyObject *self, void *closure), (self, closure))
+/* The usual shapes: a method, an attribute getter and setter; the _ON
+ * forms hold another object's section, an expression of `self`. */
+#define MP_EXCLUSIVE_METHOD_ON(obj, name) \
+    MP_EXCLUSIVE_ON(obj, PyObject *, name, (PyObject *self, PyObject *arg), \
+                    ((void *)self, arg))
+#define MP_EXCLUSIVE_GETTER_ON(obj, name) \
+    MP_EXCLUSIVE_ON(obj, PyObject *, name, (PyObject *self, void *closure), \
+                    (self, closure))
+#define MP_EXCLUSIVE_METHOD(name) MP_EXCLUSIVE_METHOD_ON((PyObject *)self, name)
+#define MP_EXCLUSIVE_GETTER(name) MP_EXCLUSIVE_GETTER_ON((PyObject *)self, name)
 #define MP_EXCLUSIVE_SETTER(name) \
     MP_EXCLUSIVE(int, name, (PyObject *self, PyObject *value, void *closure), \
                  (self, value, closure))

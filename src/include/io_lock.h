@@ -13,11 +13,19 @@
 
 #include "interpreters.h"
 
-/* Made in the child, before any request. */
-void mp_io_lock_child_init(apr_pool_t *pchild);
+/* Makes c's lock if it has none: with a request's context (context.c),
+ * under the lock that makes contexts one at a time.  A request object
+ * has a context, so its methods find the lock made. */
+void mp_io_lock_make(conn_rec *c);
 
-/* The lock of c, made on first use (NULL if it could not be). */
+/* The lock of c (NULL if it could not be made). */
 apr_thread_mutex_t *mp_io_lock(conn_rec *c);
+
+/* Holds c's lock over an operation of several steps (a readline that
+ * reads several blocks), with the GIL: taken at once when free, else
+ * waited for without the GIL.  Pairs with mp_io_leave(). */
+void mp_io_enter(conn_rec *c);
+void mp_io_leave(conn_rec *c);
 
 /* MP_BEGIN_ALLOW_THREADS / MP_END_ALLOW_THREADS holding c's lock. */
 #define MP_BEGIN_IO(c) \
