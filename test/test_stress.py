@@ -247,6 +247,7 @@ ADDING_HANDLERS = code("""
 
 
 def test_threads_add_handlers_to_the_running_phase(apache):
+    # B-85, from threads
     # req.add_handler() holds the request's critical section, and so does
     # the handler list (free-threaded build): every handler added runs,
     # once.  Without the section on add_handler, entries are lost.
@@ -296,6 +297,7 @@ RELOAD_TWO = code("""
 
 
 def test_requests_during_a_reload_wait_for_it(apache):
+    # B-46, under concurrent requests
     # A request arriving while another re-runs the changed module waits
     # for the whole new version, rather than calling into a namespace half
     # run again (here: NameError for `later`, a 500).
@@ -343,6 +345,7 @@ COUNTER = code("""
 
 
 def test_a_cgi_script_and_the_handlers_beside_it(apache):
+    # B-339, beside other handlers of the interpreter
     # While a script runs, another handler of the interpreter prints: that
     # does not reach the script's client.  The cgihandler forgets what its
     # script imported, but not a handler module another request imported
@@ -422,6 +425,7 @@ THREADED_IO = code("""
 
 
 def test_threads_of_a_handler_write_and_read_at_once(apache):
+    # B-152, B-173 and B-176, from several threads at once
     # req.write(), read() and readline() let the GIL go while Apache works;
     # threads then take turns on the connection's I/O (io_lock.h), and
     # readline() reads into memory of its own.  Without that the child

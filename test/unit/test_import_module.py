@@ -265,6 +265,7 @@ def _in_thread(func, *args):
 
 
 def test_threads_importing_from_a_path_get_the_whole_module(tmp_path, moddir):
+    # B-120, from two threads
     # the second thread waits for the first one's load, instead of taking
     # the module it put in sys.modules before running it
     name = unique()
@@ -279,6 +280,7 @@ def test_threads_importing_from_a_path_get_the_whole_module(tmp_path, moddir):
 
 
 def test_threads_asking_during_a_reload_get_the_new_version(moddir):
+    # B-46, from two threads
     name = unique()
     path = moddir / (name + ".py")
     write(path, "def f():\n    return 1\n", mtime=time.time() - 10)

@@ -94,6 +94,7 @@ def test_memory_session_keeps_unpicklable_values():
 
 
 def test_memory_cleanup_keeps_a_record_saved_after_it_looked(monkeypatch):
+    # B-319: a session saved is there for the next request
     # a request saves the session between the cleanup's look at the old
     # record and its removal: the new record stays
     sdict = {"sid": {"_accessed": 0, "_timeout": 1, "_data": {}}}
