@@ -6,12 +6,17 @@
 #include "convert.h"
 #include "server.h"
 #include "table.h"
+#include "io_lock.h"
 
-PyObject *mp_conn_object(conn_rec *c)
+PyObject *mp_conn_object(conn_rec *c, mp_gate *gate)
 {
     mp_conn *self = PyObject_New(mp_conn, mp_types_running()->conn);
     if (self) {
         self->rec = c;
+        self->threads.open = self->threads.inside = 0;
+        /* A request's gate lives in its object, which keeps it open no
+         * longer than it keeps this object's rec (request.c). */
+        self->gate = gate ? gate : &self->threads;
         self->notes = NULL;
         self->hlist = NULL;
         self->bb = NULL;
@@ -41,9 +46,11 @@ static void conn_dealloc(mp_conn *self)
 
 static int alive(mp_conn *self)
 {
-    if (!self->rec)
+    if (!self->rec) {
         PyErr_SetString(PyExc_RuntimeError, "connection object used after its request ended");
-    return self->rec != NULL;
+        return 0;
+    }
+    return mp_gate_allows(self->gate, "connection object");
 }
 
 static PyObject *conn_log_error(mp_conn *self, PyObject *args)
@@ -194,7 +201,7 @@ static PyObject *read_common(mp_conn *self, PyObject *args, int line)
     Py_ssize_t end, scanned = 0, total = 0;
     int rc = 0, fetched = 0, newline;
 
-    if (!PyArg_ParseTuple(args, line ? "|l:readline" : "|l:read", &length) || !alive(self))
+    if (!PyArg_ParseTuple(args, line ? "|l:readline" : "|l:read", &length))
         return NULL;
     if (!(chunks = PyList_New(0)))
         return NULL;
@@ -233,17 +240,7 @@ done:
     return result;
 }
 
-static PyObject *conn_read(mp_conn *self, PyObject *args)
-{
-    return read_common(self, args, 0);
-}
-
-static PyObject *conn_readline(mp_conn *self, PyObject *args)
-{
-    return read_common(self, args, 1);
-}
-
-static PyObject *conn_write(mp_conn *self, PyObject *args)
+static PyObject *write_bytes(mp_conn *self, PyObject *args)
 {
     Py_buffer data;
     apr_bucket_brigade *bb;
@@ -251,10 +248,6 @@ static PyObject *conn_write(mp_conn *self, PyObject *args)
 
     if (!PyArg_ParseTuple(args, "s*:write", &data))
         return NULL;
-    if (!alive(self)) {
-        PyBuffer_Release(&data);
-        return NULL;
-    }
     bb = brigade(self);
     APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_heap_create(data.buf, data.len, NULL,
                                                        self->rec->bucket_alloc));
@@ -269,6 +262,51 @@ static PyObject *conn_write(mp_conn *self, PyObject *args)
         return NULL;
     }
     Py_RETURN_NONE;
+}
+
+static PyObject *read_bytes(mp_conn *self, PyObject *args)
+{
+    return read_common(self, args, 0);
+}
+
+static PyObject *read_line(mp_conn *self, PyObject *args)
+{
+    return read_common(self, args, 1);
+}
+
+/* Reads and writes hold the connection's I/O lock from start to end: the
+ * threads of a connection handler share the object's brigade and
+ * look-ahead, and Apache's filters of the connection.  (A read that
+ * waits for the client keeps writes from other threads waiting too.) */
+static PyObject *one_at_a_time(mp_conn *self, PyObject *(*op)(mp_conn *, PyObject *),
+                               PyObject *args)
+{
+    conn_rec *c;
+    PyObject *result;
+    int pass;
+    if (!alive(self) || !(pass = mp_gate_enter(self->gate, "connection object")))
+        return NULL;
+    c = self->rec;
+    mp_io_enter(c);
+    result = op(self, args);
+    mp_io_leave(c);
+    mp_gate_leave(self->gate, pass);
+    return result;
+}
+
+static PyObject *conn_read(mp_conn *self, PyObject *args)
+{
+    return one_at_a_time(self, read_bytes, args);
+}
+
+static PyObject *conn_readline(mp_conn *self, PyObject *args)
+{
+    return one_at_a_time(self, read_line, args);
+}
+
+static PyObject *conn_write(mp_conn *self, PyObject *args)
+{
+    return one_at_a_time(self, write_bytes, args);
 }
 
 /* Each method holds the connection (exclusive.h). */

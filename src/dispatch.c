@@ -7,6 +7,7 @@
 #include "errors.h"
 #include "hlist.h"
 #include "interpreters.h"
+#include "io_lock.h"
 #include "request.h"
 
 /* Parent directory of a file, or the directory itself, '/'-terminated. */
@@ -102,7 +103,10 @@ static int call_dispatcher(request_rec *r, mp_interp *in, const char *phase,
     req->extension = ext;
     req->hlist = hlist;
     Py_INCREF(req);
+    mp_request_open(req);
     result = PyObject_CallOneArg(in->handler_dispatch, (PyObject *)req);
+    if (!saved_phase)
+        mp_request_close(req);
     req->phase = saved_phase;
     req->extension = saved_ext;
     hlist = req->hlist;
@@ -165,12 +169,16 @@ int mp_run_connection_handler(conn_rec *c)
     }
     list = apr_array_make(c->pool, 1, sizeof(mp_handler));
     *(mp_handler *)apr_array_push(list) = *h;
-    conn = (mp_conn *)mp_conn_object(c);
+    mp_io_lock_make(c);         /* for the threads the handler may start */
+    conn = (mp_conn *)mp_conn_object(c, NULL);
     if (conn)
         conn->hlist = mp_hlist_new((PyObject *)conn, NULL, list, NULL);
-    if (conn && conn->hlist)
+    if (conn && conn->hlist) {
+        mp_gate_open(conn->gate);
         status = status_of(PyObject_CallOneArg(in->connection_dispatch, (PyObject *)conn),
                            c->base_server, "PythonConnectionHandler");
+        mp_gate_close(conn->gate);
+    }
     else
         mp_log_python_error(c->base_server, "PythonConnectionHandler");
     if (conn) {

@@ -50,18 +50,28 @@ static void filter_dealloc(mp_filter *self)
     mp_free_object((PyObject *)self);
 }
 
-/* The filter during its invocation, or NULL with RuntimeError. */
+/* The filter during its invocation, or NULL with RuntimeError.  Only
+ * the thread Apache runs the filter in may use it: a thread the filter
+ * started would move the filter's brigades under it, and pass them on
+ * beside Apache. */
 static ap_filter_t *live(mp_filter *self)
 {
     if (!self->f)
         PyErr_SetString(PyExc_RuntimeError, "filter used after its invocation ended");
+    else if (!mp_interp_current()) {
+        PyErr_SetString(PyExc_RuntimeError, "a filter object can only be used in the "
+                        "thread that runs the filter, not in a thread it started");
+        return NULL;
+    }
     return self->f;
 }
 
 /* The live filter if it is not closed, or NULL with an exception set. */
 static ap_filter_t *usable(mp_filter *self)
 {
-    if (live(self) && self->closed) {
+    if (!live(self))
+        return NULL;
+    if (self->closed) {
         PyErr_SetString(PyExc_ValueError, "I/O operation on closed filter");
         return NULL;
     }
@@ -296,6 +306,8 @@ static PyObject *filter_pass_on(mp_filter *self, PyObject *unused)
 
 static PyObject *filter_disable(mp_filter *self, PyObject *unused)
 {
+    if (self->f && !live(self))
+        return NULL;
     if (self->ctx)
         self->ctx->disabled = 1;
     else if (self->f)

@@ -30,6 +30,8 @@ PyObject *mp_request_new(request_rec *r, mp_interp *interp)
     if (!self)
         return NULL;
     self->rec = r;
+    self->gate = &self->threads;
+    self->threads.open = self->threads.inside = 0;
     self->dict = NULL;
     self->headers_in = self->headers_out = self->err_headers_out = NULL;
     self->subprocess_env = self->notes = self->connection = NULL;
@@ -103,12 +105,29 @@ static void req_dealloc(mp_request *self)
     mp_free_object((PyObject *)self);
 }
 
-/* The live request_rec, or NULL with RuntimeError set. */
+/* The live request_rec, if the calling thread may use it; else NULL
+ * with RuntimeError set. */
 static request_rec *live(mp_request *self)
 {
-    if (!self->rec)
+    if (!self->rec) {
         PyErr_SetString(PyExc_RuntimeError, "request object used after its request ended");
-    return self->rec;
+        return NULL;
+    }
+    return mp_gate_allows(self->gate, "request object") ? self->rec : NULL;
+}
+
+void mp_request_open(mp_request *self)
+{
+    mp_gate_open(self->gate);
+}
+
+void mp_request_close(mp_request *self)
+{
+    /* Under the section that the object's methods hold (3.13t), so a
+     * thread's call that has passed the gate ends before it closes. */
+    MP_BEGIN_EXCLUSIVE((PyObject *)self)
+    mp_gate_close(self->gate);
+    MP_END_EXCLUSIVE()
 }
 
 void mp_raise_server_return(int status)
@@ -174,16 +193,21 @@ static PyObject *req_write(mp_request *self, PyObject *args)
 {
     request_rec *r = writable(self, "write");
     Py_buffer data;
-    int flush = 1, rc = 0;
+    int flush = 1, rc = 0, pass = 0;
 
     if (!r || !PyArg_ParseTuple(args, "s*|i:write", &data, &flush))
         return NULL;
+    if (data.len && !(pass = mp_gate_enter(self->gate, "req.write()"))) {
+        PyBuffer_Release(&data);
+        return NULL;
+    }
     if (data.len) {
         MP_BEGIN_IO(r->connection)
         rc = write_all(r, data.buf, data.len);
         if (rc >= 0 && flush)
             rc = ap_rflush(r);
         MP_END_IO()
+        mp_gate_leave(self->gate, pass);
         self->bytes_queued += data.len;
     }
     PyBuffer_Release(&data);
@@ -197,12 +221,13 @@ static PyObject *req_write(mp_request *self, PyObject *args)
 static PyObject *req_flush(mp_request *self, PyObject *unused)
 {
     request_rec *r = writable(self, "flush");
-    int rc;
-    if (!r)
+    int rc, pass;
+    if (!r || !(pass = mp_gate_enter(self->gate, "req.flush()")))
         return NULL;
     MP_BEGIN_IO(r->connection)
     rc = ap_rflush(r);
     MP_END_IO()
+    mp_gate_leave(self->gate, pass);
     if (rc < 0) {
         PyErr_SetString(PyExc_OSError, "Flush failed, client closed connection.");
         return NULL;
@@ -219,6 +244,7 @@ static PyObject *req_sendfile(mp_request *self, PyObject *args)
     apr_file_t *fd;
     apr_size_t sent = 0;
     apr_status_t rc;
+    int pass;
 
     if (!r || !PyArg_ParseTuple(args, "s|LL:sendfile", &path, &offset, &length))
         return NULL;
@@ -235,9 +261,14 @@ static PyObject *req_sendfile(mp_request *self, PyObject *args)
         offset = finfo.size;
     if (length < 0 || length > finfo.size - offset)
         length = finfo.size - offset;
+    if (!(pass = mp_gate_enter(self->gate, "req.sendfile()"))) {
+        apr_file_close(fd);
+        return NULL;
+    }
     MP_BEGIN_IO(r->connection)
     rc = ap_send_fd(fd, r, (apr_off_t)offset, (apr_size_t)length, &sent);
     MP_END_IO()
+    mp_gate_leave(self->gate, pass);
     self->bytes_queued += length;
     if (rc != APR_SUCCESS) {
         PyErr_SetString(PyExc_OSError, "Write failed, client closed connection.");
@@ -250,12 +281,15 @@ static PyObject *req_internal_redirect(mp_request *self, PyObject *args)
 {
     request_rec *r = live(self);
     const char *uri;
-    if (!r || !PyArg_ParseTuple(args, "s:internal_redirect", &uri))
+    int pass;
+    if (!r || !PyArg_ParseTuple(args, "s:internal_redirect", &uri)
+            || !(pass = mp_gate_enter(self->gate, "req.internal_redirect()")))
         return NULL;
     /* The new request runs our hooks, which take the GIL themselves. */
     MP_BEGIN_ALLOW_THREADS
     ap_internal_redirect(uri, r);
     MP_END_ALLOW_THREADS
+    mp_gate_leave(self->gate, pass);
     Py_RETURN_NONE;
 }
 
@@ -479,13 +513,16 @@ static PyObject *req_get_remote_host(mp_request *self, PyObject *args)
     int type = REMOTE_NAME, is_ip = 0;
     PyObject *str_is_ip = Py_None, *host;
     const char *name;
+    int pass;
 
-    if (!r || !PyArg_ParseTuple(args, "|iO:get_remote_host", &type, &str_is_ip))
+    if (!r || !PyArg_ParseTuple(args, "|iO:get_remote_host", &type, &str_is_ip)
+            || !(pass = mp_gate_enter(self->gate, "req.get_remote_host()")))
         return NULL;
     MP_BEGIN_ALLOW_THREADS
     name = ap_get_remote_host(r->connection, r->per_dir_config, type,
                               str_is_ip != Py_None ? &is_ip : NULL);
     MP_END_ALLOW_THREADS
+    mp_gate_leave(self->gate, pass);
     host = mp_str(name);
     if (!host || str_is_ip == Py_None)
         return host;
@@ -951,7 +988,7 @@ static PyObject *get_connection(PyObject *o, void *c)
     request_rec *r = live(self);
     if (!r)
         return NULL;
-    if (!self->connection && !(self->connection = mp_conn_object(r->connection)))
+    if (!self->connection && !(self->connection = mp_conn_object(r->connection, self->gate)))
         return NULL;
     return Py_NewRef(self->connection);
 }

@@ -285,14 +285,18 @@ static PyObject *one_reader(mp_request *self, PyObject *(*op)(mp_request *, PyOb
 {
     conn_rec *c;
     PyObject *result;
+    int pass;
     if (!self->rec) {
         PyErr_SetString(PyExc_RuntimeError, "request object used after its request ended");
         return NULL;
     }
+    if (!(pass = mp_gate_enter(self->gate, "request object")))
+        return NULL;
     c = self->rec->connection;
     mp_io_enter(c);
     result = op(self, args);
     mp_io_leave(c);
+    mp_gate_leave(self->gate, pass);
     return result;
 }
 

@@ -46,12 +46,13 @@ const char *mp_latin1_arg(PyObject *obj, PyObject **keep)
 
 static int usable(mp_table *self)
 {
-    if (self->owner && !((mp_record_object *)self->owner)->rec) {
+    const mp_record_object *owner = (const mp_record_object *)self->owner;
+    if (owner && !owner->rec) {
         PyErr_SetString(PyExc_RuntimeError,
                         "table used after its request or connection ended");
         return 0;
     }
-    return 1;
+    return !owner || !owner->gate || mp_gate_allows(owner->gate, "table");
 }
 
 PyObject *mp_table_wrap(apr_table_t *table, PyObject *owner)

@@ -3,19 +3,25 @@
 #define MP_CONNECTION_H
 
 #include "mod_python.h"
+#include "thread_gate.h"
 
 typedef struct {
     PyObject_HEAD
     conn_rec *rec;          /* NULL once its request is over */
+    mp_gate *gate;          /* its request's, or &threads for a connection handler */
     PyObject *notes;
     PyObject *hlist;
     apr_bucket_brigade *bb;  /* for read/write, made on first use */
     PyObject *pending;       /* bytes read but not yet returned, or NULL */
+    mp_gate threads;         /* a connection handler's: open while it runs */
 } mp_conn;
 
 extern PyType_Spec mp_conn_spec;   /* made per interpreter by _apache */
 
-PyObject *mp_conn_object(conn_rec *c);
+/* A new object for c, whose threads pass through `gate` (a request's,
+ * which then outlives the object's use: see mp_conn_invalidate), or
+ * through its own when gate is NULL. */
+PyObject *mp_conn_object(conn_rec *c, mp_gate *gate);
 
 /* Cuts the object off its conn_rec (and breaks its reference cycles). */
 void mp_conn_invalidate(mp_conn *self);

@@ -14,8 +14,9 @@
 #include "interpreters.h"
 
 /* Makes c's lock if it has none: with a request's context (context.c),
- * under the lock that makes contexts one at a time.  A request object
- * has a context, so its methods find the lock made. */
+ * under the lock that makes contexts one at a time, or before a
+ * connection handler runs (nothing else uses c then).  Request and
+ * connection objects are made after, so their methods find it made. */
 void mp_io_lock_make(conn_rec *c);
 
 /* The lock of c (NULL if it could not be made). */

@@ -4,10 +4,12 @@
 
 #include "mod_python.h"
 #include "interpreters.h"
+#include "thread_gate.h"
 
 typedef struct {
     PyObject_HEAD
     request_rec *rec;          /* NULL once the request is over */
+    mp_gate *gate;             /* &threads: (for mp_record_object) */
     PyObject *dict;
     PyObject *headers_in, *headers_out, *err_headers_out;
     PyObject *subprocess_env, *notes, *connection;
@@ -23,6 +25,7 @@ typedef struct {
     apr_size_t rbuf_len, rbuf_pos, rbuf_size;
     int content_type_set;
     apr_off_t bytes_queued;
+    mp_gate threads;           /* open while a phase runs with the object */
 } mp_request;
 
 extern PyType_Spec mp_request_spec;   /* made per interpreter by _apache */
@@ -32,6 +35,12 @@ PyObject *mp_request_new(request_rec *r, mp_interp *interp);
 
 /* Runs callbacks from req.register_cleanup(); errors are logged. */
 void mp_request_run_cleanups(mp_request *self);
+
+/* Opens the object to the threads its handlers start, as a phase starts
+ * (dispatch.c); closes it, waiting for those inside Apache, as the
+ * phase ends (thread_gate.h). */
+void mp_request_open(mp_request *self);
+void mp_request_close(mp_request *self);
 
 /* Cuts the object off its request_rec, which is about to go. */
 void mp_request_invalidate(mp_request *self);

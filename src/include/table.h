@@ -3,6 +3,7 @@
 #define MP_TABLE_H
 
 #include "mod_python.h"
+#include "thread_gate.h"
 
 typedef struct {
     PyObject_HEAD
@@ -34,10 +35,12 @@ void mp_table_child_init(apr_pool_t *pchild);
 PyObject *mp_headers_wrap(apr_table_t *table, PyObject *owner);
 
 /* Objects wrapping an Apache record start with this header, so tables
- * can refuse to touch a record that is gone. */
+ * can refuse to touch a record that is gone, or that a started thread
+ * may no longer use (gate, NULL for records that outlive requests). */
 typedef struct {
     PyObject_HEAD
     void *rec;
+    mp_gate *gate;
 } mp_record_object;
 
 /* Latin-1 text for Apache: str (must be Latin-1) or bytes.  The result

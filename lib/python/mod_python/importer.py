@@ -15,11 +15,11 @@ import importlib.machinery
 import importlib.util
 import os
 import sys
-import threading
 import time
 
 import _apache
 from mod_python.lookup import lookup
+from mod_python.module_locks import module_lock
 
 __all__ = ["import_module", "module_mtime"]
 
@@ -31,39 +31,17 @@ _APLOG_NOTICE = 5
 # Seconds during which a module's file is not looked at again.
 _CHECK_INTERVAL = 1.0
 
-# Per module name: held while a module of that name is run again, replaced
-# or loaded from a given path, so that two threads do not do it at once and
-# others wait for the result.  One lock per name, not one for all: a
-# module's code runs under it and may import others, whose own code may
-# reload a third.  Plain first imports need none: importlib has per-module
-# locks for those.
-_module_locks = {}
-_module_locks_guard = threading.Lock()
-
-# Seconds a thread waits for a module's lock.  Two modules whose code
-# imports the other through import_module, loaded by two threads at once,
-# would otherwise wait for each other forever; after this the module is
-# used as it is, as importlib does with circular imports.
-_LOCK_WAIT = 30.0
-
 
 @contextlib.contextmanager
 def _module_lock(name):
-    lock = lookup(_module_locks, name)
-    if lock is None:
-        with _module_locks_guard:
-            lock = _module_locks.setdefault(name, threading.RLock())
-    held = lock.acquire(timeout=_LOCK_WAIT)
-    if not held:
-        _apache.log_error("mod_python: waited %g s for another thread loading "
-                          "module '%s' (do two modules import each other?); "
-                          "going on without it" % (_LOCK_WAIT, name),
-                          _APLOG_WARNING)
-    try:
+    """The lock of module `name` (module_locks.py), logged when skipped."""
+    with module_lock(name) as held:
+        if not held:
+            _apache.log_error("mod_python: module '%s' is being loaded by another "
+                              "thread that waits for a module this thread is "
+                              "loading (do they import each other?); using it "
+                              "as it is" % name, _APLOG_WARNING)
         yield
-    finally:
-        if held:
-            lock.release()
 
 
 def import_module(module_name, autoreload=1, log=0, path=None):

@@ -1,0 +1,77 @@
+"""mod_python.module_locks: one lock per module name, for the importer.
+
+A thread holds a module's lock while it runs the module again, replaces it
+or loads it from a given path; other threads asking for it wait for the
+result.  A module's code runs under its lock and may import others, so
+two threads can each hold one module and ask for the other's (two modules
+that import each other, loaded at once).  As importlib does with circular
+imports, the thread whose wait would close that cycle does not wait: it
+goes on without the lock and uses the module as it is.
+"""
+
+import contextlib
+import threading
+
+from mod_python.lookup import lookup
+
+# Guards the tables; waiters sleep on it until a lock is given back.
+_state = threading.Condition(threading.Lock())
+_owners = {}      # module name -> [thread ident, depth]
+_waiting = {}     # thread ident -> module name it waits for
+
+
+def _waits_on(thread, me):
+    """True if `thread` waits, directly or through others, for a lock
+    that `me` holds."""
+    seen = set()
+    while thread not in seen:
+        seen.add(thread)
+        name = lookup(_waiting, thread)
+        owner = lookup(_owners, name) if name is not None else None
+        if owner is None:
+            return False
+        if owner[0] == me:
+            return True
+        thread = owner[0]
+    return False
+
+
+def _acquire(name):
+    me = threading.get_ident()
+    with _state:
+        while True:
+            owner = lookup(_owners, name)
+            if owner is None:
+                _owners[name] = [me, 1]
+                return True
+            if owner[0] == me:
+                owner[1] += 1
+                return True
+            if _waits_on(owner[0], me):
+                return False
+            _waiting[me] = name
+            try:
+                _state.wait()
+            finally:
+                del _waiting[me]
+
+
+def _release(name):
+    with _state:
+        owner = _owners[name]
+        owner[1] -= 1
+        if not owner[1]:
+            del _owners[name]
+            _state.notify_all()
+
+
+@contextlib.contextmanager
+def module_lock(name):
+    """Holds the lock of module `name` (reentrant); yields False instead
+    when waiting for it would deadlock, and then holds nothing."""
+    held = _acquire(name)
+    try:
+        yield held
+    finally:
+        if held:
+            _release(name)

@@ -1,0 +1,239 @@
+"""Threads a handler starts may use its request (a connection handler's
+threads, its connection) while the handler runs, and not after: once it
+returns, Apache finishes the request in its own thread.  A call from a
+thread after that raises RuntimeError, one in progress is waited for, and
+the child never crashes (thread_gate.h)."""
+
+import http.client
+import socket
+
+from helpers import code
+
+# Every request in one child, so /late/outcome sees the module that ran
+# the handler.
+ONE_CHILD = """
+ServerLimit 1
+StartServers 1
+ThreadsPerChild 8
+MaxRequestWorkers 8
+"""
+
+LATE = code("""
+    import threading, time
+    from mod_python import apache
+
+    OUTCOME = []
+
+    def step(req, op, i):
+        if op == "write":
+            req.write(b"x" * 1000)
+        elif op == "read":
+            if not req.read(100):
+                raise EOFError("the whole body was read")
+        elif op == "headers":
+            req.headers_out["X-Late"] = str(i)
+        elif op == "connection":
+            req.connection.notes["late"] = str(i)
+
+    def handler(req):
+        # the thread goes on after the handler returns, and is refused
+        op = req.args
+        started = threading.Event()
+        def work():
+            try:
+                for i in range(100000):
+                    step(req, op, i)
+                    started.set()
+                OUTCOME.append("never refused")
+            except Exception as exc:
+                OUTCOME.append("%s: %s" % (type(exc).__name__, exc))
+            started.set()
+        threading.Thread(target=work).start()
+        started.wait()
+        return apache.OK
+
+    def outcome(req):
+        deadline = time.time() + 20
+        while not OUTCOME and time.time() < deadline:
+            time.sleep(0.01)
+        req.write(OUTCOME.pop() if OUTCOME else "no outcome")
+        return apache.OK
+""")
+
+LATE_CONFIG = ONE_CHILD + """
+<Directory @DOCROOT@/late>
+  SetHandler mod_python
+  PythonHandler app
+  <Files "outcome.py">
+    PythonHandler app::outcome
+  </Files>
+</Directory>
+"""
+
+REFUSED = "after the handler that runs it returned"
+
+
+def late_server(apache):
+    return apache(mpm="event", files={"late/app.py": LATE}, config=LATE_CONFIG)
+
+
+def test_a_thread_writing_after_its_handler_returned_is_refused(apache):
+    # B-152 from a thread that outlives its handler: its write in progress
+    # ends before Apache ends the response, the next one raises.  Without
+    # the gate the thread writes beside Apache's end of the response.
+    srv = late_server(apache)
+    for _ in range(5):
+        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+        conn.request("GET", "/late/app.py?write")
+        r = conn.getresponse()
+        body = r.read()
+        assert r.status == 200 and body and body == b"x" * len(body)
+        assert len(body) % 1000 == 0 and len(body) < 100000 * 1000
+        # the same connection goes on cleanly: nothing stray after the body
+        conn.request("GET", "/late/outcome.py")
+        r = conn.getresponse()
+        outcome = r.read().decode()
+        conn.close()
+        assert r.status == 200 and outcome.startswith("RuntimeError:"), outcome
+        assert REFUSED in outcome
+    assert "exit signal" not in srv.error_log()
+
+
+def test_a_thread_reading_after_its_handler_returned_is_refused(apache):
+    # B-173 from a thread that outlives its handler: Apache discards the
+    # rest of the body itself, and the thread may not read beside it
+    srv = late_server(apache)
+    for _ in range(3):
+        r = srv.post("/late/app.py?read", b"y" * 2000000)
+        assert r.status == 200, r
+        outcome = srv.get("/late/outcome.py").text
+        assert outcome.startswith("RuntimeError:") and REFUSED in outcome, outcome
+    assert "exit signal" not in srv.error_log()
+
+
+def test_a_thread_using_tables_after_its_handler_returned_is_refused(apache):
+    # the request's tables (B-120's headers_out) and the connection's
+    # notes follow their request's gate
+    srv = late_server(apache)
+    for op in ("headers", "connection"):
+        assert srv.get("/late/app.py?" + op).status == 200
+        outcome = srv.get("/late/outcome.py").text
+        assert outcome.startswith("RuntimeError:") and REFUSED in outcome, (op, outcome)
+    assert "exit signal" not in srv.error_log()
+
+
+CONNECTION = code("""
+    import threading
+    from mod_python import apache
+
+    def connectionhandler(conn):
+        if conn.readline() == b"late\\n":
+            return late(conn)
+        def work(t):
+            for i in range(300):
+                conn.write(b"%d:%03d\\n" % (t, i))
+        threads = [threading.Thread(target=work, args=(t,)) for t in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        conn.write(b"END\\n")
+        return apache.OK
+
+    def late(conn):
+        started = threading.Event()
+        def work():
+            try:
+                while True:
+                    conn.write(b".")
+                    started.set()
+            except Exception as exc:
+                apache.log_error("late connection thread: %s: %s"
+                                 % (type(exc).__name__, exc))
+            started.set()
+        threading.Thread(target=work).start()
+        started.wait()
+        return apache.OK
+""")
+
+
+def talk(port, line):
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    try:
+        s.sendall(line)
+        chunks = []
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        s.close()
+
+
+def test_threads_of_a_connection_handler(apache):
+    # C-95 from several threads: their writes take turns (a shared brigade
+    # before), and a thread still writing when the handler returns is
+    # waited for, then refused
+    srv = apache(mpm="event", files={"@ROOT@/connmods/threaded.py": CONNECTION}, config="""
+<VirtualHost 127.0.0.1:@PORT2@>
+  PythonPath "sys.path + ['@ROOT@/connmods']"
+  PythonConnectionHandler threaded
+</VirtualHost>
+""")
+    expected = sorted(b"%d:%03d" % (t, i) for t in range(4) for i in range(300))
+    for _ in range(10):
+        lines = talk(srv.port2, b"parallel\n").split(b"\n")
+        assert lines[-2:] == [b"END", b""]
+        assert sorted(lines[:-2]) == expected
+    for _ in range(3):
+        dots = talk(srv.port2, b"late\n")
+        assert dots and dots == b"." * len(dots)
+    srv.wait_log("late connection thread: RuntimeError: connection object used "
+                 "by a thread " + REFUSED)
+    assert "exit signal" not in srv.error_log()
+
+
+FILTER = code("""
+    import threading
+    from mod_python import apache
+
+    def outfilter(filter):
+        outcome = []
+        def work():
+            try:
+                filter.write("from a thread")
+            except RuntimeError as exc:
+                outcome.append(str(exc))
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join()
+        data = filter.read()
+        while data:
+            filter.write(data)
+            data = filter.read()
+        if data is None:
+            filter.write(" | %s" % outcome)
+            filter.close()
+
+    def handler(req):
+        req.write("body")
+        return apache.OK
+""")
+
+
+def test_a_filter_object_is_for_the_thread_that_runs_the_filter(apache):
+    # a thread a filter starts would move its brigades under it
+    srv = apache(mpm="event", files={"filtered/app.py": FILTER}, config="""
+PythonOutputFilter app::outfilter THREADED_OUT
+<Directory @DOCROOT@/filtered>
+  SetHandler mod_python
+  PythonHandler app
+  PythonPath "sys.path + ['@DOCROOT@/filtered']"
+  SetOutputFilter THREADED_OUT
+</Directory>
+""")
+    r = srv.get("/filtered/app.py")
+    assert r.status == 200, r
+    assert r.text == ("body | ['a filter object can only be used in the thread "
+                      "that runs the filter, not in a thread it started']"), r.text
