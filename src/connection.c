@@ -12,7 +12,7 @@ PyObject *mp_conn_object(conn_rec *c, mp_gate *gate)
 {
     mp_conn *self = PyObject_New(mp_conn, mp_types_running()->conn);
     if (self) {
-        self->rec = c;
+        self->rec = self->conn = c;
         self->threads.open = self->threads.inside = 0;
         /* A request's gate lives in its object, which keeps it open no
          * longer than it keeps this object's rec (request.c). */

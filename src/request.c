@@ -31,6 +31,7 @@ PyObject *mp_request_new(request_rec *r, mp_interp *interp)
         return NULL;
     self->rec = r;
     self->gate = &self->threads;
+    self->conn = r->connection;
     self->threads.open = self->threads.inside = 0;
     self->dict = NULL;
     self->headers_in = self->headers_out = self->err_headers_out = NULL;
@@ -193,21 +194,16 @@ static PyObject *req_write(mp_request *self, PyObject *args)
 {
     request_rec *r = writable(self, "write");
     Py_buffer data;
-    int flush = 1, rc = 0, pass = 0;
+    int flush = 1, rc = 0;
 
     if (!r || !PyArg_ParseTuple(args, "s*|i:write", &data, &flush))
         return NULL;
-    if (data.len && !(pass = mp_gate_enter(self->gate, "req.write()"))) {
-        PyBuffer_Release(&data);
-        return NULL;
-    }
     if (data.len) {
-        MP_BEGIN_IO(r->connection)
+        MP_BEGIN_ALLOW_THREADS
         rc = write_all(r, data.buf, data.len);
         if (rc >= 0 && flush)
             rc = ap_rflush(r);
-        MP_END_IO()
-        mp_gate_leave(self->gate, pass);
+        MP_END_ALLOW_THREADS
         self->bytes_queued += data.len;
     }
     PyBuffer_Release(&data);
@@ -221,13 +217,12 @@ static PyObject *req_write(mp_request *self, PyObject *args)
 static PyObject *req_flush(mp_request *self, PyObject *unused)
 {
     request_rec *r = writable(self, "flush");
-    int rc, pass;
-    if (!r || !(pass = mp_gate_enter(self->gate, "req.flush()")))
+    int rc;
+    if (!r)
         return NULL;
-    MP_BEGIN_IO(r->connection)
+    MP_BEGIN_ALLOW_THREADS
     rc = ap_rflush(r);
-    MP_END_IO()
-    mp_gate_leave(self->gate, pass);
+    MP_END_ALLOW_THREADS
     if (rc < 0) {
         PyErr_SetString(PyExc_OSError, "Flush failed, client closed connection.");
         return NULL;
@@ -244,7 +239,6 @@ static PyObject *req_sendfile(mp_request *self, PyObject *args)
     apr_file_t *fd;
     apr_size_t sent = 0;
     apr_status_t rc;
-    int pass;
 
     if (!r || !PyArg_ParseTuple(args, "s|LL:sendfile", &path, &offset, &length))
         return NULL;
@@ -261,14 +255,9 @@ static PyObject *req_sendfile(mp_request *self, PyObject *args)
         offset = finfo.size;
     if (length < 0 || length > finfo.size - offset)
         length = finfo.size - offset;
-    if (!(pass = mp_gate_enter(self->gate, "req.sendfile()"))) {
-        apr_file_close(fd);
-        return NULL;
-    }
-    MP_BEGIN_IO(r->connection)
+    MP_BEGIN_ALLOW_THREADS
     rc = ap_send_fd(fd, r, (apr_off_t)offset, (apr_size_t)length, &sent);
-    MP_END_IO()
-    mp_gate_leave(self->gate, pass);
+    MP_END_ALLOW_THREADS
     self->bytes_queued += length;
     if (rc != APR_SUCCESS) {
         PyErr_SetString(PyExc_OSError, "Write failed, client closed connection.");
@@ -513,16 +502,13 @@ static PyObject *req_get_remote_host(mp_request *self, PyObject *args)
     int type = REMOTE_NAME, is_ip = 0;
     PyObject *str_is_ip = Py_None, *host;
     const char *name;
-    int pass;
 
-    if (!r || !PyArg_ParseTuple(args, "|iO:get_remote_host", &type, &str_is_ip)
-            || !(pass = mp_gate_enter(self->gate, "req.get_remote_host()")))
+    if (!r || !PyArg_ParseTuple(args, "|iO:get_remote_host", &type, &str_is_ip))
         return NULL;
     MP_BEGIN_ALLOW_THREADS
     name = ap_get_remote_host(r->connection, r->per_dir_config, type,
                               str_is_ip != Py_None ? &is_ip : NULL);
     MP_END_ALLOW_THREADS
-    mp_gate_leave(self->gate, pass);
     host = mp_str(name);
     if (!host || str_is_ip == Py_None)
         return host;
@@ -739,48 +725,102 @@ static PyObject *req_dispatch_settings(mp_request *self, PyObject *unused)
                                          && ap_exists_config_define("ONE_PROCESS")));
 }
 
-/* Each method holds the request (exclusive.h), but wsgi_start_response,
- * which only calls Python code, whose uses of the request hold it.  (So
- * does setattr: the attributes' setters hold it, and a thread entering a
- * section it already holds pays for a wait.) */
-MP_EXCLUSIVE_METHOD(req_write)
-MP_EXCLUSIVE_METHOD(req_flush)
-MP_EXCLUSIVE_METHOD(req_sendfile)
+/* ---------------------------------------------------------------------
+ * Holding the request
+ *
+ * Each method and setter runs holding the request (exclusive.h) and its
+ * connection's I/O lock (io_lock.h), waited for without the GIL: a
+ * thread's req.write() may be in Apache's filters, which read the
+ * request's tables and allocate from its pool, as most methods and
+ * setters do.  A thread Python started is counted in the gate meanwhile
+ * (thread_gate.h), so the request cannot end while it waits.  Getters
+ * only read: they hold the request alone.
+ */
+
+typedef struct {
+    conn_rec *c;
+    int pass;
+} held_t;
+
+static int hold(mp_request *self, held_t *held)
+{
+    request_rec *r = live(self);
+    if (!r || !(held->pass = mp_gate_enter(self->gate, "request object")))
+        return 0;
+    held->c = r->connection;
+    mp_io_enter(held->c);
+    return 1;
+}
+
+static void let_go(mp_request *self, const held_t *held)
+{
+    mp_io_leave(held->c);
+    mp_gate_leave(self->gate, held->pass);
+}
+
+#define HELD(ret, name, params, args, failed) \
+    static ret name##_x params \
+    { \
+        ret result = failed; \
+        held_t held; \
+        MP_BEGIN_EXCLUSIVE((PyObject *)self) \
+        if (hold((mp_request *)self, &held)) { \
+            result = name args; \
+            let_go((mp_request *)self, &held); \
+        } \
+        MP_END_EXCLUSIVE() \
+        return result; \
+    }
+#define HELD_METHOD(name) \
+    HELD(PyObject *, name, (PyObject *self, PyObject *arg), ((void *)self, arg), NULL)
+#define HELD_SETTER(name) \
+    HELD(int, name, (PyObject *self, PyObject *value, void *closure), \
+         (self, value, closure), -1)
+
+/* Not held: wsgi_start_response, which only calls Python code, whose uses
+ * of the request hold it (so does setattr: the attributes' setters hold
+ * it, and a thread entering a section it already holds pays for a wait);
+ * register_cleanup, which leaves Apache alone; internal_redirect, whose
+ * request takes the I/O lock in its own methods (held here, a thread the
+ * new request's handler started and joined would wait for it forever). */
+HELD_METHOD(req_write)
+HELD_METHOD(req_flush)
+HELD_METHOD(req_sendfile)
 MP_EXCLUSIVE_METHOD(req_internal_redirect)
-MP_EXCLUSIVE_METHOD(mp_request_read)
-MP_EXCLUSIVE_METHOD(mp_request_readline)
-MP_EXCLUSIVE_METHOD(mp_request_readlines)
-MP_EXCLUSIVE_METHOD(mp_request_discard_request_body)
-MP_EXCLUSIVE_METHOD(req_log_error)
-MP_EXCLUSIVE_METHOD(req_get_config)
-MP_EXCLUSIVE_METHOD(req_get_options)
-MP_EXCLUSIVE_METHOD(req_add_handler)
-MP_EXCLUSIVE_METHOD(req_add_input_filter)
-MP_EXCLUSIVE_METHOD(req_add_output_filter)
-MP_EXCLUSIVE_METHOD(req_register_input_filter)
-MP_EXCLUSIVE_METHOD(req_register_output_filter)
+HELD_METHOD(mp_request_read)
+HELD_METHOD(mp_request_readline)
+HELD_METHOD(mp_request_readlines)
+HELD_METHOD(mp_request_discard_request_body)
+HELD_METHOD(req_log_error)
+HELD_METHOD(req_get_config)
+HELD_METHOD(req_get_options)
+HELD_METHOD(req_add_handler)
+HELD_METHOD(req_add_input_filter)
+HELD_METHOD(req_add_output_filter)
+HELD_METHOD(req_register_input_filter)
+HELD_METHOD(req_register_output_filter)
 MP_EXCLUSIVE_METHOD(req_register_cleanup)
-MP_EXCLUSIVE_METHOD(req_allow_methods)
-MP_EXCLUSIVE_METHOD(req_get_basic_auth_pw)
-MP_EXCLUSIVE_METHOD(req_get_remote_host)
-MP_EXCLUSIVE_METHOD(req_construct_url)
-MP_EXCLUSIVE_METHOD(req_ssl_var_lookup)
-MP_EXCLUSIVE_METHOD(req_is_https)
-MP_EXCLUSIVE_METHOD(req_update_mtime)
-MP_EXCLUSIVE_METHOD(req_set_content_length)
-MP_EXCLUSIVE_METHOD(req_add_cgi_vars)
-MP_EXCLUSIVE_METHOD(req_add_common_vars)
-MP_EXCLUSIVE_METHOD(req_auth_name)
-MP_EXCLUSIVE_METHOD(req_auth_type)
-MP_EXCLUSIVE_METHOD(req_document_root)
-MP_EXCLUSIVE_METHOD(req_meets_conditions)
-MP_EXCLUSIVE_METHOD(req_set_etag)
-MP_EXCLUSIVE_METHOD(req_set_last_modified)
-MP_EXCLUSIVE_METHOD(req_send_http_header)
-MP_EXCLUSIVE_METHOD(req_get_addhandler_exts)
-MP_EXCLUSIVE_METHOD(req_file_stamp)
-MP_EXCLUSIVE_METHOD(req_dispatch_settings)
-MP_EXCLUSIVE_METHOD(req_build_wsgi_env)
+HELD_METHOD(req_allow_methods)
+HELD_METHOD(req_get_basic_auth_pw)
+HELD_METHOD(req_get_remote_host)
+HELD_METHOD(req_construct_url)
+HELD_METHOD(req_ssl_var_lookup)
+HELD_METHOD(req_is_https)
+HELD_METHOD(req_update_mtime)
+HELD_METHOD(req_set_content_length)
+HELD_METHOD(req_add_cgi_vars)
+HELD_METHOD(req_add_common_vars)
+HELD_METHOD(req_auth_name)
+HELD_METHOD(req_auth_type)
+HELD_METHOD(req_document_root)
+HELD_METHOD(req_meets_conditions)
+HELD_METHOD(req_set_etag)
+HELD_METHOD(req_set_last_modified)
+HELD_METHOD(req_send_http_header)
+HELD_METHOD(req_get_addhandler_exts)
+HELD_METHOD(req_file_stamp)
+HELD_METHOD(req_dispatch_settings)
+HELD_METHOD(req_build_wsgi_env)
 
 static PyMethodDef req_methods[] = {
     {"write", (PyCFunction)req_write_x, METH_VARARGS, "write(data, flush=1)"},
@@ -1191,9 +1231,9 @@ static PyObject *get_request_rec(PyObject *o, void *c)
     return r ? PyCapsule_New(r, "mod_python._request_rec", NULL) : NULL;
 }
 
-/* Each attribute holds the request (exclusive.h). */
+/* Each attribute holds the request; setters hold its I/O lock too. */
 MP_EXCLUSIVE_GETTER(field_get)
-MP_EXCLUSIVE_SETTER(field_set)
+HELD_SETTER(field_set)
 MP_EXCLUSIVE_GETTER(get_headers_in)
 MP_EXCLUSIVE_GETTER(get_headers_out)
 MP_EXCLUSIVE_GETTER(get_err_headers_out)
@@ -1216,9 +1256,9 @@ MP_EXCLUSIVE_GETTER(get_useragent_addr)
 MP_EXCLUSIVE_GETTER(get_content_type)
 MP_EXCLUSIVE_GETTER(get_user)
 MP_EXCLUSIVE_GETTER(get_finfo)
-MP_EXCLUSIVE_SETTER(set_content_type)
-MP_EXCLUSIVE_SETTER(set_user)
-MP_EXCLUSIVE_SETTER(set_finfo)
+HELD_SETTER(set_content_type)
+HELD_SETTER(set_user)
+HELD_SETTER(set_finfo)
 MP_EXCLUSIVE_GETTER(get_content_type_set)
 MP_EXCLUSIVE_GETTER(get_bytes_queued)
 MP_EXCLUSIVE_GETTER(get_request_rec)
@@ -1264,7 +1304,7 @@ static int req_setattr(PyObject *o, PyObject *name, PyObject *value)
     return PyObject_GenericSetAttr(o, name, value);
 }
 
-MP_EXCLUSIVE(PyObject *, mp_request_iternext, (PyObject *self), ((void *)self))
+HELD(PyObject *, mp_request_iternext, (PyObject *self), ((void *)self), NULL)
 
 static PyMemberDef mp_request_members[] = {
     {"__dictoffset__", Py_T_PYSSIZET, offsetof(mp_request, dict), Py_READONLY, NULL},

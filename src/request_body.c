@@ -1,8 +1,11 @@
 /* Reading the request body: req.read(), readline(), readlines(),
  * discard_request_body().  readline() looks ahead into a buffer that
- * read() drains first, so the two can be mixed. */
+ * read() drains first, so the two can be mixed.  Each method runs holding
+ * the connection's I/O lock from start to end (request.c), not only while
+ * Apache reads: threads reading the body at once get whole lines and
+ * blocks, one after the other, and never move the look-ahead buffer under
+ * one another. */
 #include "request.h"
-#include "io_lock.h"
 
 enum { BODY_UNREAD, BODY_READING, BODY_DONE };
 
@@ -58,14 +61,14 @@ static long read_client(mp_request *self, char *buf, apr_size_t n)
 
     if (self->body_state != BODY_READING)
         return 0;
-    MP_BEGIN_IO(r->connection)
+    MP_BEGIN_ALLOW_THREADS
     while (got < n) {
         rc = ap_get_client_block(r, buf + got, n - got);
         if (rc <= 0)
             break;
         got += rc;
     }
-    MP_END_IO()
+    MP_END_ALLOW_THREADS
     if (rc < 0) {
         raise_read_error(self);
         return -1;
@@ -103,7 +106,7 @@ static apr_size_t initial_size(const request_rec *r)
     return announced < READ_BLOCK ? READ_BLOCK : announced;
 }
 
-static PyObject *read_body(mp_request *self, PyObject *args)
+PyObject *mp_request_read(mp_request *self, PyObject *args)
 {
     Py_ssize_t len = -1;
     apr_size_t want, got, size;
@@ -160,9 +163,9 @@ static long fill_buffer(mp_request *self)
         self->rbuf_size += READ_BLOCK * 2;
     }
     /* One block at most: readline() must not wait for more than a line. */
-    MP_BEGIN_IO(r->connection)
+    MP_BEGIN_ALLOW_THREADS
     n = ap_get_client_block(r, self->rbuf + self->rbuf_len, READ_BLOCK);
-    MP_END_IO()
+    MP_END_ALLOW_THREADS
     if (n < 0) {
         raise_read_error(self);
         return -1;
@@ -199,7 +202,7 @@ static PyObject *readline(mp_request *self, Py_ssize_t limit)
     }
 }
 
-static PyObject *readline_body(mp_request *self, PyObject *args)
+PyObject *mp_request_readline(mp_request *self, PyObject *args)
 {
     Py_ssize_t limit = -1;
     if (!PyArg_ParseTuple(args, "|n:readline", &limit) || start_body(self) < 0)
@@ -211,7 +214,7 @@ static PyObject *readline_body(mp_request *self, PyObject *args)
 
 /* The first line whole, later ones limited to sizehint, until the lines
  * read add up to sizehint. */
-static PyObject *readlines_body(mp_request *self, PyObject *args)
+PyObject *mp_request_readlines(mp_request *self, PyObject *args)
 {
     Py_ssize_t hint = -1, total = 0;
     PyObject *lines;
@@ -243,7 +246,7 @@ static PyObject *readlines_body(mp_request *self, PyObject *args)
     }
 }
 
-static PyObject *discard_body(mp_request *self, PyObject *unused)
+PyObject *mp_request_discard_request_body(mp_request *self, PyObject *unused)
 {
     request_rec *r = self->rec;
     int rc;
@@ -251,16 +254,16 @@ static PyObject *discard_body(mp_request *self, PyObject *unused)
         PyErr_SetString(PyExc_RuntimeError, "request object used after its request ended");
         return NULL;
     }
-    MP_BEGIN_IO(r->connection)
+    MP_BEGIN_ALLOW_THREADS
     rc = ap_discard_request_body(r);
-    MP_END_IO()
+    MP_END_ALLOW_THREADS
     self->body_state = BODY_DONE;
     self->rbuf_pos = self->rbuf_len = 0;
     return PyLong_FromLong(rc);
 }
 
 /* for line in req: the body line by line (what PEP 3333 asks of wsgi.input). */
-static PyObject *next_line(mp_request *self, PyObject *unused)
+PyObject *mp_request_iternext(mp_request *self)
 {
     PyObject *line;
     if (start_body(self) < 0)
@@ -269,58 +272,4 @@ static PyObject *next_line(mp_request *self, PyObject *unused)
     if (line && !PyBytes_GET_SIZE(line))
         Py_CLEAR(line);         /* end of body: StopIteration */
     return line;
-}
-
-/* ---------------------------------------------------------------------
- * One reader at a time
- *
- * Each read holds the connection's I/O lock from start to end, not only
- * while Apache reads: threads reading the body at once then get whole
- * lines and blocks, one after the other, and never move the look-ahead
- * buffer under one another.
- */
-
-static PyObject *one_reader(mp_request *self, PyObject *(*op)(mp_request *, PyObject *),
-                            PyObject *args)
-{
-    conn_rec *c;
-    PyObject *result;
-    int pass;
-    if (!self->rec) {
-        PyErr_SetString(PyExc_RuntimeError, "request object used after its request ended");
-        return NULL;
-    }
-    if (!(pass = mp_gate_enter(self->gate, "request object")))
-        return NULL;
-    c = self->rec->connection;
-    mp_io_enter(c);
-    result = op(self, args);
-    mp_io_leave(c);
-    mp_gate_leave(self->gate, pass);
-    return result;
-}
-
-PyObject *mp_request_read(mp_request *self, PyObject *args)
-{
-    return one_reader(self, read_body, args);
-}
-
-PyObject *mp_request_readline(mp_request *self, PyObject *args)
-{
-    return one_reader(self, readline_body, args);
-}
-
-PyObject *mp_request_readlines(mp_request *self, PyObject *args)
-{
-    return one_reader(self, readlines_body, args);
-}
-
-PyObject *mp_request_discard_request_body(mp_request *self, PyObject *unused)
-{
-    return one_reader(self, discard_body, NULL);
-}
-
-PyObject *mp_request_iternext(mp_request *self)
-{
-    return one_reader(self, next_line, NULL);
 }

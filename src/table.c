@@ -7,6 +7,7 @@
 #include "apachemodule.h"
 #include "interpreters.h"
 #include "exclusive.h"
+#include "io_lock.h"
 #include "apr_thread_mutex.h"
 
 #define ENTRIES(t) ((const apr_table_entry_t *)apr_table_elts((t)->table)->elts)
@@ -583,55 +584,91 @@ static void unlock_configuration(const mp_table *self)
         apr_thread_mutex_unlock(config_lock);
 }
 
-#define BEGIN_EXCLUSIVE(t) \
+/* A table of a live request or connection is held, besides, by the I/O
+ * lock of its connection, waited for without the GIL: a thread's
+ * req.write() may be in Apache's filters, which read the request's
+ * tables.  A thread Python started is counted in the owner's gate
+ * meanwhile (thread_gate.h), so the request cannot end while it waits. */
+typedef struct {
+    const mp_record_object *owner;   /* NULL: nothing to hold */
+    int pass;
+} held_t;
+
+static int hold_owner(mp_table *self, held_t *held)
+{
+    const mp_record_object *owner = (const mp_record_object *)self->owner;
+    held->owner = NULL;
+    if (!owner || !owner->rec)
+        return 1;               /* the operation itself says what is wrong */
+    if (!(held->pass = mp_gate_enter(owner->gate, "table")))
+        return 0;
+    held->owner = owner;
+    mp_io_enter(owner->conn);
+    return 1;
+}
+
+static void let_go_owner(const held_t *held)
+{
+    if (held->owner) {
+        mp_io_leave(held->owner->conn);
+        mp_gate_leave(held->owner->gate, held->pass);
+    }
+}
+
+#define BEGIN_EXCLUSIVE(t, held) \
     MP_BEGIN_EXCLUSIVE((t)->owner ? (t)->owner : (PyObject *)(t)) \
-    lock_configuration(t);
-#define END_EXCLUSIVE(t) \
-    unlock_configuration(t); \
+    if (hold_owner(t, &held)) { \
+        lock_configuration(t);
+#define END_EXCLUSIVE(t, held) \
+        unlock_configuration(t); \
+        let_go_owner(&held); \
+    } \
     MP_END_EXCLUSIVE()
 
 /* name_x: name run with the table held; `self` is the table. */
-#define EXCLUSIVE(ret, name, params, args) \
+#define EXCLUSIVE(ret, name, params, args, failed) \
     static ret name##_x params \
     { \
-        ret result; \
-        BEGIN_EXCLUSIVE(self) \
+        ret result = failed; \
+        held_t held; \
+        BEGIN_EXCLUSIVE(self, held) \
         result = name args; \
-        END_EXCLUSIVE(self) \
+        END_EXCLUSIVE(self, held) \
         return result; \
     }
 
 typedef PyObject *object;
-EXCLUSIVE(object, table_add, (mp_table *self, PyObject *a), (self, a))
-EXCLUSIVE(object, table_get, (mp_table *self, PyObject *a), (self, a))
-EXCLUSIVE(object, table_has_key, (mp_table *self, PyObject *a), (self, a))
-EXCLUSIVE(object, table_setdefault, (mp_table *self, PyObject *a), (self, a))
-EXCLUSIVE(object, table_update, (mp_table *self, PyObject *a), (self, a))
-EXCLUSIVE(object, table_copy, (mp_table *self, PyObject *a), (self, a))
-EXCLUSIVE(object, table_as_dict, (mp_table *self, PyObject *a), (self, a))
-EXCLUSIVE(object, table_clear, (mp_table *self, PyObject *a), (self, a))
-EXCLUSIVE(object, table_popitem, (mp_table *self, PyObject *a), (self, a))
-EXCLUSIVE(object, table_keys, (mp_table *self, PyObject *a), (self, a))
-EXCLUSIVE(object, table_values, (mp_table *self, PyObject *a), (self, a))
-EXCLUSIVE(object, table_items, (mp_table *self, PyObject *a), (self, a))
-EXCLUSIVE(object, table_iterkeys, (mp_table *self, PyObject *a), (self, a))
-EXCLUSIVE(object, table_itervalues, (mp_table *self, PyObject *a), (self, a))
-EXCLUSIVE(object, table_iteritems, (mp_table *self, PyObject *a), (self, a))
-EXCLUSIVE(object, table_iter, (mp_table *self), (self))
-EXCLUSIVE(Py_ssize_t, table_length, (mp_table *self), (self))
-EXCLUSIVE(object, table_subscript, (mp_table *self, PyObject *key), (self, key))
+EXCLUSIVE(object, table_add, (mp_table *self, PyObject *a), (self, a), NULL)
+EXCLUSIVE(object, table_get, (mp_table *self, PyObject *a), (self, a), NULL)
+EXCLUSIVE(object, table_has_key, (mp_table *self, PyObject *a), (self, a), NULL)
+EXCLUSIVE(object, table_setdefault, (mp_table *self, PyObject *a), (self, a), NULL)
+EXCLUSIVE(object, table_update, (mp_table *self, PyObject *a), (self, a), NULL)
+EXCLUSIVE(object, table_copy, (mp_table *self, PyObject *a), (self, a), NULL)
+EXCLUSIVE(object, table_as_dict, (mp_table *self, PyObject *a), (self, a), NULL)
+EXCLUSIVE(object, table_clear, (mp_table *self, PyObject *a), (self, a), NULL)
+EXCLUSIVE(object, table_popitem, (mp_table *self, PyObject *a), (self, a), NULL)
+EXCLUSIVE(object, table_keys, (mp_table *self, PyObject *a), (self, a), NULL)
+EXCLUSIVE(object, table_values, (mp_table *self, PyObject *a), (self, a), NULL)
+EXCLUSIVE(object, table_items, (mp_table *self, PyObject *a), (self, a), NULL)
+EXCLUSIVE(object, table_iterkeys, (mp_table *self, PyObject *a), (self, a), NULL)
+EXCLUSIVE(object, table_itervalues, (mp_table *self, PyObject *a), (self, a), NULL)
+EXCLUSIVE(object, table_iteritems, (mp_table *self, PyObject *a), (self, a), NULL)
+EXCLUSIVE(object, table_iter, (mp_table *self), (self), NULL)
+EXCLUSIVE(Py_ssize_t, table_length, (mp_table *self), (self), -1)
+EXCLUSIVE(object, table_subscript, (mp_table *self, PyObject *key), (self, key), NULL)
 EXCLUSIVE(int, table_ass_subscript, (mp_table *self, PyObject *key, PyObject *value),
-          (self, key, value))
-EXCLUSIVE(int, table_contains, (mp_table *self, PyObject *key), (self, key))
+          (self, key, value), -1)
+EXCLUSIVE(int, table_contains, (mp_table *self, PyObject *key), (self, key), -1)
 
 /* The iterator holds its table for each step. */
 static PyObject *iter_next_x(mp_table_iter *it)
 {
     mp_table *self = it->table;
-    PyObject *result;
-    BEGIN_EXCLUSIVE(self)
+    PyObject *result = NULL;
+    held_t held;
+    BEGIN_EXCLUSIVE(self, held)
     result = iter_next(it);
-    END_EXCLUSIVE(self)
+    END_EXCLUSIVE(self, held)
     return result;
 }
 

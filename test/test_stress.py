@@ -456,3 +456,41 @@ def test_threads_of_a_handler_write_and_read_at_once(apache):
         r = srv.post("/io/readline.py", lines)
         assert (r.status, r.text) == (200, "2000 True []"), r
     assert "exit signal" not in srv.error_log()
+
+
+HEADERS_WHILE_WRITING = code("""
+    import threading
+    from mod_python import apache
+
+    def handler(req):
+        def work():
+            for i in range(300):
+                req.write("x" * 100)
+        thread = threading.Thread(target=work)
+        thread.start()
+        i = 0
+        while thread.is_alive():
+            req.headers_out["X-H%d" % (i % 40)] = "v" * (i % 200)
+            req.notes["n%d" % i] = "w" * 30
+            req.subprocess_env["E%d" % (i % 100)] = str(i)
+            i += 1
+        thread.join()
+        return apache.OK
+""")
+
+
+def test_a_thread_writes_while_its_handler_changes_the_request(apache):
+    # B-120 and B-152 at once: the first write runs Apache's header filter,
+    # which reads headers_out while the handler adds to it, and both
+    # allocate from the request's pool.  Tables and methods hold the
+    # connection's I/O lock (io_lock.h); without it responses broke off.
+    srv = apache(mpm="event", files={"busy/app.py": HEADERS_WHILE_WRITING}, config="""
+<Directory @DOCROOT@/busy>
+  SetHandler mod_python
+  PythonHandler app
+</Directory>
+""")
+    for _ in range(300):
+        r = srv.get("/busy/app.py")
+        assert (r.status, r.body) == (200, b"x" * 30000), r
+    assert "exit signal" not in srv.error_log()

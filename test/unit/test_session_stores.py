@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from mod_python import Session, privatefiles, session_dbm, session_locks, session_memory
+from mod_python import (Session, privatefiles, session_base, session_dbm, session_locks,
+                         session_memory)
 from mod_python import session_file as file_store
 
 from .conftest import FakeServerReturn
@@ -68,6 +69,21 @@ def counter_threads(make, threads=10, each=20):
 
 
 # ---- MemorySession
+
+def test_no_random_cleanup_stops_the_random_cleanup(monkeypatch):
+    # the fixture every test here uses must patch what BaseSession draws
+    # from, or a cleanup runs in one test of CLEANUP_CHANCE sessions
+    draws = [session_base.random.random() for _ in range(10000)]
+    assert min(draws) * session_base.CLEANUP_CHANCE >= 1
+    runs = []
+    monkeypatch.setattr(Session.MemorySession, "cleanup", lambda self: runs.append(1))
+    for _ in range(3):
+        Session.MemorySession(SessionRequest(), lock=0)
+    assert runs == []
+    monkeypatch.setattr(session_base.random, "random", lambda: 0.0)
+    Session.MemorySession(SessionRequest(), lock=0)
+    assert runs == [1]
+
 
 def test_memory_session_keeps_copies(memory):
     req = SessionRequest()
