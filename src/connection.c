@@ -14,8 +14,8 @@ PyObject *mp_conn_object(conn_rec *c, mp_gate *gate)
     if (self) {
         self->rec = self->conn = c;
         self->threads.open = self->threads.inside = 0;
-        /* A request's gate lives in its object, which keeps it open no
-         * longer than it keeps this object's rec (request.c). */
+        /* A request's gate lives in the request object, which cuts this
+         * object off (rec) before it can go (mp_request_invalidate). */
         self->gate = gate ? gate : &self->threads;
         self->notes = NULL;
         self->hlist = NULL;

@@ -49,6 +49,22 @@ LATE = code("""
         started.wait()
         return apache.OK
 
+    def fixup(req):
+        # the thread's call comes while Apache sends a static file
+        op = req.args
+        def work():
+            time.sleep(0.3)
+            try:
+                if op == "headers":
+                    req.headers_out["X-Late"] = "1"
+                else:
+                    req.connection.notes["late"] = "1"
+                OUTCOME.append("not refused")
+            except Exception as exc:
+                OUTCOME.append("%s: %s" % (type(exc).__name__, exc))
+        threading.Thread(target=work).start()
+        return apache.OK
+
     def outcome(req):
         deadline = time.time() + 20
         while not OUTCOME and time.time() < deadline:
@@ -63,6 +79,10 @@ LATE_CONFIG = ONE_CHILD + """
   PythonHandler app
   <Files "outcome.py">
     PythonHandler app::outcome
+  </Files>
+  <Files "big.bin">
+    SetHandler None
+    PythonFixupHandler app::fixup
   </Files>
 </Directory>
 """
@@ -79,7 +99,8 @@ def refused(outcome):
 
 
 def late_server(apache):
-    return apache(mpm="event", files={"late/app.py": LATE}, config=LATE_CONFIG)
+    return apache(mpm="event", config=LATE_CONFIG,
+                  files={"late/app.py": LATE, "late/big.bin": b"b" * 8000000})
 
 
 def test_a_thread_writing_after_its_handler_returned_is_refused(apache):
@@ -115,54 +136,13 @@ def test_a_thread_reading_after_its_handler_returned_is_refused(apache):
     assert "exit signal" not in srv.error_log()
 
 
-BETWEEN_PHASES = code("""
-    import threading, time
-    from mod_python import apache
-
-    OUTCOME = []
-
-    def fixup(req):
-        # the thread's call comes while Apache sends a static file
-        op = req.args
-        def work():
-            time.sleep(0.3)
-            try:
-                if op == "headers":
-                    req.headers_out["X-Late"] = "1"
-                else:
-                    req.connection.notes["late"] = "1"
-                OUTCOME.append("not refused")
-            except Exception as exc:
-                OUTCOME.append("%s: %s" % (type(exc).__name__, exc))
-        threading.Thread(target=work).start()
-        return apache.OK
-
-    def outcome(req):
-        deadline = time.time() + 20
-        while not OUTCOME and time.time() < deadline:
-            time.sleep(0.01)
-        req.write(OUTCOME.pop() if OUTCOME else "no outcome")
-        return apache.OK
-""")
-
-
 def test_a_thread_using_tables_between_phases_is_refused(apache):
     # the request's tables (B-120's headers_out) and the connection's
     # notes follow their request's gate, closed while no Python phase runs
-    srv = apache(mpm="event", files={"between/app.py": BETWEEN_PHASES,
-                                     "between/big.bin": b"b" * 8000000},
-                 config=ONE_CHILD + """
-<Directory @DOCROOT@/between>
-  PythonFixupHandler app::fixup
-  <Files "outcome.py">
-    SetHandler mod_python
-    PythonHandler app::outcome
-  </Files>
-</Directory>
-""")
+    srv = late_server(apache)
     for op in ("headers", "connection"):
         s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
-        s.sendall(b"GET /between/big.bin?%s HTTP/1.0\r\n\r\n" % op.encode())
+        s.sendall(b"GET /late/big.bin?%s HTTP/1.0\r\n\r\n" % op.encode())
         time.sleep(1)           # a slow client: the file is still going out
         got = 0
         while True:
@@ -172,7 +152,7 @@ def test_a_thread_using_tables_between_phases_is_refused(apache):
             got += len(chunk)
         s.close()
         assert got > 8000000
-        outcome = srv.get("/between/outcome.py").text
+        outcome = srv.get("/late/outcome.py").text
         assert outcome.startswith("RuntimeError:") and REFUSED in outcome, (op, outcome)
     assert "exit signal" not in srv.error_log()
 

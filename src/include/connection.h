@@ -19,9 +19,8 @@ typedef struct {
 
 extern PyType_Spec mp_conn_spec;   /* made per interpreter by _apache */
 
-/* A new object for c, whose threads pass through `gate` (a request's,
- * which then outlives the object's use: see mp_conn_invalidate), or
- * through its own when gate is NULL. */
+/* A new object for c, whose threads pass through `gate`: its request's
+ * (req.connection), or its own when gate is NULL (a connection handler's). */
 PyObject *mp_conn_object(conn_rec *c, mp_gate *gate);
 
 /* Cuts the object off its conn_rec (and breaks its reference cycles). */
