@@ -6,14 +6,13 @@
 #include "convert.h"
 #include "server.h"
 #include "table.h"
-#include "io_lock.h"
 
 PyObject *mp_conn_object(conn_rec *c, mp_gate *gate)
 {
     mp_conn *self = PyObject_New(mp_conn, mp_types_running()->conn);
     if (self) {
         self->rec = self->conn = c;
-        self->threads.open = self->threads.inside = 0;
+        mp_gate_init(&self->threads, c);
         /* A request's gate lives in the request object, which cuts this
          * object off (rec) before it can go (mp_request_invalidate). */
         self->gate = gate ? gate : &self->threads;
@@ -281,15 +280,11 @@ static PyObject *read_line(mp_conn *self, PyObject *args)
 static PyObject *one_at_a_time(mp_conn *self, PyObject *(*op)(mp_conn *, PyObject *),
                                PyObject *args)
 {
-    conn_rec *c;
     PyObject *result;
     int pass;
     if (!alive(self) || !(pass = mp_gate_enter(self->gate, "connection object")))
         return NULL;
-    c = self->rec;
-    mp_io_enter(c);
-    result = op(self, args);
-    mp_io_leave(c);
+    result = alive(self) ? op(self, args) : NULL;   /* it may end while waiting */
     mp_gate_leave(self->gate, pass);
     return result;
 }

@@ -103,7 +103,7 @@ static int call_dispatcher(request_rec *r, mp_interp *in, const char *phase,
     req->extension = ext;
     req->hlist = hlist;
     Py_INCREF(req);
-    mp_request_open(req);
+    mp_request_open(req, phase);
     result = PyObject_CallOneArg(in->handler_dispatch, (PyObject *)req);
     if (!saved_phase)
         mp_request_close(req);
@@ -125,6 +125,7 @@ int mp_run_phase(request_rec *r, const char *phase)
     apr_array_header_t *added = ctx ? mp_context_added(ctx, phase, 0) : NULL;
     const mp_handler *first;
     mp_interp *in;
+    conn_rec *served;
     int status;
 
     if (!configured && !(added && added->nelts))
@@ -137,7 +138,9 @@ int mp_run_phase(request_rec *r, const char *phase)
                       "mod_python: no usable Python interpreter for %s", phase);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    served = mp_serving_swap(r->connection);
     status = call_dispatcher(r, in, phase, ext, configured);
+    mp_serving_swap(served);
     mp_interp_release(in);
     return status;
 }
@@ -158,6 +161,7 @@ int mp_run_connection_handler(conn_rec *c)
     apr_array_header_t *list;
     mp_interp *in;
     mp_conn *conn;
+    conn_rec *served;
     int status = HTTP_INTERNAL_SERVER_ERROR;
 
     if (!h)
@@ -170,6 +174,7 @@ int mp_run_connection_handler(conn_rec *c)
     list = apr_array_make(c->pool, 1, sizeof(mp_handler));
     *(mp_handler *)apr_array_push(list) = *h;
     mp_io_lock_make(c);         /* for the threads the handler may start */
+    served = mp_serving_swap(c);
     conn = (mp_conn *)mp_conn_object(c, NULL);
     if (conn)
         conn->hlist = mp_hlist_new((PyObject *)conn, NULL, list, NULL);
@@ -185,6 +190,7 @@ int mp_run_connection_handler(conn_rec *c)
         mp_conn_invalidate(conn);
         Py_DECREF(conn);
     }
+    mp_serving_swap(served);
     mp_interp_release(in);
     return status;
 }
@@ -197,6 +203,7 @@ int mp_run_connection_handler(conn_rec *c)
 void mp_end_request(mp_context *ctx)
 {
     mp_object_node *node;
+    conn_rec *served;
     int cleanup_phase;
 
     if (mp_interp_current()) {
@@ -205,6 +212,7 @@ void mp_end_request(mp_context *ctx)
                       "mod_python: request ended inside Python; cleanups skipped");
         return;
     }
+    served = mp_serving_swap(ctx->r->connection);
     cleanup_phase = mp_phase_has_handlers(ctx->r, MP_PHASE_CLEANUP);
     for (node = ctx->objects; node; node = node->next) {
         mp_interp *in = mp_interp_acquire(node->interp->name, MP_GIL_ANY);
@@ -219,4 +227,5 @@ void mp_end_request(mp_context *ctx)
         mp_run_phase(ctx->r, MP_PHASE_CLEANUP);
         mp_context_release_objects(ctx);
     }
+    mp_serving_swap(served);
 }

@@ -9,6 +9,7 @@
 #include "dispatch.h"
 #include "errors.h"
 #include "interpreters.h"
+#include "thread_gate.h"
 
 /* The filter's state, looked up from the configuration on first use;
  * NULL when the request's configuration does not register it. */
@@ -68,6 +69,7 @@ static int run_python(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigade *bb
     mp_interp *in;
     mp_filter *filter;
     PyObject *result = NULL;
+    conn_rec *served;
 
     if (!ctx->interpreter)      /* once: the rules may allocate, or match */
         ctx->interpreter = mp_interpreter_name(r, mp_dir_config_of(r), ctx->reg);
@@ -79,6 +81,7 @@ static int run_python(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigade *bb
                       "mod_python: no usable Python interpreter for filter %s", ctx->name);
         return -1;
     }
+    served = mp_serving_swap(f->c);
     filter = (mp_filter *)mp_filter_object(f, ctx, bb_in, bb_out, is_input);
     if (filter) {
         filter->mode = mode;
@@ -95,6 +98,7 @@ static int run_python(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigade *bb
         mp_filter_invalidate(filter);
         Py_DECREF(filter);
     }
+    mp_serving_swap(served);
     if (!result)
         mp_log_python_error(r->server, ctx->name);
     Py_XDECREF(result);

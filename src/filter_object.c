@@ -8,6 +8,7 @@
 #include "apachemodule.h"
 #include "context.h"
 #include "request.h"
+#include "thread_gate.h"
 
 PyObject *mp_filter_object(ap_filter_t *f, mp_filter_ctx *ctx, apr_bucket_brigade *bb_in,
                            apr_bucket_brigade *bb_out, int is_input)
@@ -51,14 +52,14 @@ static void filter_dealloc(mp_filter *self)
 }
 
 /* The filter during its invocation, or NULL with RuntimeError.  Only
- * the thread Apache runs the filter in may use it: a thread the filter
- * started would move the filter's brigades under it, and pass them on
- * beside Apache. */
+ * the thread that runs the filter may use it (thread_gate.h): a thread
+ * the filter started would move the filter's brigades under it, and pass
+ * them on beside Apache. */
 static ap_filter_t *live(mp_filter *self)
 {
     if (!self->f)
         PyErr_SetString(PyExc_RuntimeError, "filter used after its invocation ended");
-    else if (!mp_interp_current()) {
+    else if (mp_serving() != self->f->c) {
         PyErr_SetString(PyExc_RuntimeError, "a filter object can only be used in the "
                         "thread that runs the filter, not in a thread it started");
         return NULL;

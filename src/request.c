@@ -17,7 +17,6 @@
 #include "filter.h"
 #include "finfo.h"
 #include "hlist.h"
-#include "io_lock.h"
 #include "server.h"
 #include "table.h"
 #include "http_main.h"
@@ -32,7 +31,7 @@ PyObject *mp_request_new(request_rec *r, mp_interp *interp)
     self->rec = r;
     self->gate = &self->threads;
     self->conn = r->connection;
-    self->threads.open = self->threads.inside = 0;
+    mp_gate_init(&self->threads, r->connection);
     self->dict = NULL;
     self->headers_in = self->headers_out = self->err_headers_out = NULL;
     self->subprocess_env = self->notes = self->connection = NULL;
@@ -117,9 +116,13 @@ static request_rec *live(mp_request *self)
     return mp_gate_allows(self->gate, "request object") ? self->rec : NULL;
 }
 
-void mp_request_open(mp_request *self)
+/* Not in the phases that run while Apache ends the response (the log
+ * handler runs inside Apache's core output filter): another thread's
+ * read or write there would enter it beside Apache. */
+void mp_request_open(mp_request *self, const char *phase)
 {
-    mp_gate_open(self->gate);
+    if (strcmp(phase, "PythonLogHandler") && strcmp(phase, MP_PHASE_CLEANUP))
+        mp_gate_open(self->gate);
 }
 
 void mp_request_close(mp_request *self)
@@ -270,15 +273,22 @@ static PyObject *req_internal_redirect(mp_request *self, PyObject *args)
 {
     request_rec *r = live(self);
     const char *uri;
-    int pass;
-    if (!r || !PyArg_ParseTuple(args, "s:internal_redirect", &uri)
-            || !(pass = mp_gate_enter(self->gate, "req.internal_redirect()")))
+    apr_uint32_t before;
+    if (!r || !PyArg_ParseTuple(args, "s:internal_redirect", &uri))
         return NULL;
+    if (!mp_gate_serving(self->gate)) {
+        PyErr_SetString(PyExc_RuntimeError, "req.internal_redirect() can only be "
+                        "called by the thread that runs the handler");
+        return NULL;
+    }
+    /* Apache runs the new request without our lock: other threads may
+     * only read this object until it is over (those inside, waited for). */
+    before = mp_gate_narrow(self->gate);
     /* The new request runs our hooks, which take the GIL themselves. */
     MP_BEGIN_ALLOW_THREADS
     ap_internal_redirect(uri, r);
     MP_END_ALLOW_THREADS
-    mp_gate_leave(self->gate, pass);
+    mp_gate_widen(self->gate, before);
     Py_RETURN_NONE;
 }
 
@@ -737,42 +747,35 @@ static PyObject *req_dispatch_settings(mp_request *self, PyObject *unused)
  * only read: they hold the request alone.
  */
 
-typedef struct {
-    conn_rec *c;
+static int hold(mp_request *self)
+{
     int pass;
-} held_t;
-
-static int hold(mp_request *self, held_t *held)
-{
-    request_rec *r = live(self);
-    if (!r || !(held->pass = mp_gate_enter(self->gate, "request object")))
+    if (!live(self) || !(pass = mp_gate_enter(self->gate, "request object")))
         return 0;
-    held->c = r->connection;
-    mp_io_enter(held->c);
-    return 1;
-}
-
-static void let_go(mp_request *self, const held_t *held)
-{
-    mp_io_leave(held->c);
-    mp_gate_leave(self->gate, held->pass);
+    if (!live(self)) {          /* it ended while this thread waited */
+        mp_gate_leave(self->gate, pass);
+        return 0;
+    }
+    return pass;
 }
 
 #define HELD(ret, name, params, args, failed) \
     static ret name##_x params \
     { \
         ret result = failed; \
-        held_t held; \
+        int pass; \
         MP_BEGIN_EXCLUSIVE((PyObject *)self) \
-        if (hold((mp_request *)self, &held)) { \
+        if ((pass = hold((mp_request *)self))) { \
             result = name args; \
-            let_go((mp_request *)self, &held); \
+            mp_gate_leave(((mp_request *)self)->gate, pass); \
         } \
         MP_END_EXCLUSIVE() \
         return result; \
     }
 #define HELD_METHOD(name) \
     HELD(PyObject *, name, (PyObject *self, PyObject *arg), ((void *)self, arg), NULL)
+#define HELD_GETTER(name) \
+    HELD(PyObject *, name, (PyObject *self, void *closure), (self, closure), NULL)
 #define HELD_SETTER(name) \
     HELD(int, name, (PyObject *self, PyObject *value, void *closure), \
          (self, value, closure), -1)
@@ -782,7 +785,7 @@ static void let_go(mp_request *self, const held_t *held)
  * it, and a thread entering a section it already holds pays for a wait);
  * register_cleanup, which leaves Apache alone; internal_redirect, whose
  * request takes the I/O lock in its own methods (held here, a thread the
- * new request's handler started and joined would wait for it forever). */
+ * new request's handler started and joined would wait for it). */
 HELD_METHOD(req_write)
 HELD_METHOD(req_flush)
 HELD_METHOD(req_sendfile)
@@ -1231,7 +1234,9 @@ static PyObject *get_request_rec(PyObject *o, void *c)
     return r ? PyCapsule_New(r, "mod_python._request_rec", NULL) : NULL;
 }
 
-/* Each attribute holds the request; setters hold its I/O lock too. */
+/* Each attribute holds the request; setters hold its I/O lock too, and
+ * so do next, prev and main, which may make the other request's object
+ * (from its pool). */
 MP_EXCLUSIVE_GETTER(field_get)
 HELD_SETTER(field_set)
 MP_EXCLUSIVE_GETTER(get_headers_in)
@@ -1241,9 +1246,9 @@ MP_EXCLUSIVE_GETTER(get_subprocess_env)
 MP_EXCLUSIVE_GETTER(get_notes)
 MP_EXCLUSIVE_GETTER(get_connection)
 MP_EXCLUSIVE_GETTER(get_server)
-MP_EXCLUSIVE_GETTER(get_next)
-MP_EXCLUSIVE_GETTER(get_prev)
-MP_EXCLUSIVE_GETTER(get_main)
+HELD_GETTER(get_next)
+HELD_GETTER(get_prev)
+HELD_GETTER(get_main)
 MP_EXCLUSIVE_GETTER(get_phase)
 MP_EXCLUSIVE_GETTER(get_extension)
 MP_EXCLUSIVE_GETTER(get_interpreter)

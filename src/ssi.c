@@ -7,6 +7,7 @@
 #include "errors.h"
 #include "filter.h"
 #include "interpreters.h"
+#include "thread_gate.h"
 #include "mod_include.h"
 
 static APR_OPTIONAL_FN_TYPE(ap_ssi_get_tag_and_value) *get_tag_and_value;
@@ -37,8 +38,10 @@ static int run_code(ap_filter_t *f, apr_bucket_brigade *bb, const char *tag,
     filter = (mp_filter *)mp_filter_object(f, NULL, apr_brigade_create(r->pool, f->c->bucket_alloc),
                                            bb, 0);
     if (filter) {
+        conn_rec *served = mp_serving_swap(f->c);
         result = PyObject_CallFunction(in->include_dispatch, "Oss", filter,
                                      tag, code);
+        mp_serving_swap(served);
         mp_filter_invalidate(filter);
         Py_DECREF(filter);
     }

@@ -7,7 +7,6 @@
 #include "apachemodule.h"
 #include "interpreters.h"
 #include "exclusive.h"
-#include "io_lock.h"
 #include "apr_thread_mutex.h"
 
 #define ENTRIES(t) ((const apr_table_entry_t *)apr_table_elts((t)->table)->elts)
@@ -598,21 +597,18 @@ static int hold_owner(mp_table *self, held_t *held)
 {
     const mp_record_object *owner = (const mp_record_object *)self->owner;
     held->owner = NULL;
-    if (!owner || !owner->rec)
+    if (!owner || !owner->rec || !owner->gate)
         return 1;               /* the operation itself says what is wrong */
     if (!(held->pass = mp_gate_enter(owner->gate, "table")))
         return 0;
     held->owner = owner;
-    mp_io_enter(owner->conn);
     return 1;
 }
 
 static void let_go_owner(const held_t *held)
 {
-    if (held->owner) {
-        mp_io_leave(held->owner->conn);
+    if (held->owner)
         mp_gate_leave(held->owner->gate, held->pass);
-    }
 }
 
 #define BEGIN_EXCLUSIVE(t, held) \

@@ -1,39 +1,61 @@
-/* The gate between started threads and Apache's records (thread_gate.h).
+/* The gate between other threads and Apache's records (thread_gate.h).
  *
- * A started thread counts itself inside before it looks at `open`, and
+ * A counted thread counts itself inside before it looks at `open`, and
  * the closing thread clears `open` before it looks at the count: with
  * APR's atomics (full barriers) one of them sees the other, so a thread
  * is either refused or waited for. */
 #include "thread_gate.h"
 #include "interpreters.h"
+#include "io_lock.h"
 
-enum { REFUSED, COUNTED, APACHE_THREAD };
+enum { REFUSED, COUNTED, SERVING };
 
-/* Threads that Apache runs our code in have a current interpreter;
- * threads Python code started have none. */
-static int started_by_python(void)
+static __thread conn_rec *serving;
+
+conn_rec *mp_serving_swap(conn_rec *c)
 {
-    return mp_interp_current() == NULL;
+    conn_rec *before = serving;
+    serving = c;
+    return before;
+}
+
+conn_rec *mp_serving(void)
+{
+    return serving;
+}
+
+int mp_gate_serving(const mp_gate *gate)
+{
+    return serving && serving == gate->conn;
 }
 
 static void refuse(const char *what)
 {
     PyErr_Format(PyExc_RuntimeError,
-                 "%s used by a thread after the handler that runs it returned "
-                 "(join such threads before returning)", what);
+                 "%s used by another thread while its handler is not running "
+                 "(threads must be done before their handler returns)", what);
+}
+
+void mp_gate_init(mp_gate *gate, conn_rec *c)
+{
+    gate->open = gate->inside = 0;
+    gate->conn = c;
 }
 
 void mp_gate_open(mp_gate *gate)
 {
-    apr_atomic_set32(&gate->open, 1);
+    if (!mp_io_held_here(gate->conn))
+        apr_atomic_set32(&gate->open, MP_GATE_OPEN);
 }
 
-void mp_gate_close(mp_gate *gate)
+/* Sets the gate to `state`, then waits until no counted thread is inside;
+ * returns the state before. */
+static apr_uint32_t shut(mp_gate *gate, apr_uint32_t state)
 {
     apr_interval_time_t pause = 100;
-    apr_atomic_xchg32(&gate->open, 0);
+    apr_uint32_t before = apr_atomic_xchg32(&gate->open, state);
     if (!apr_atomic_read32(&gate->inside))
-        return;
+        return before;
     MP_BEGIN_ALLOW_THREADS
     while (apr_atomic_read32(&gate->inside)) {
         apr_sleep(pause);
@@ -41,11 +63,29 @@ void mp_gate_close(mp_gate *gate)
             pause *= 2;
     }
     MP_END_ALLOW_THREADS
+    return before;
+}
+
+void mp_gate_close(mp_gate *gate)
+{
+    shut(gate, MP_GATE_CLOSED);
+}
+
+apr_uint32_t mp_gate_narrow(mp_gate *gate)
+{
+    return shut(gate, MP_GATE_READING);
+}
+
+void mp_gate_widen(mp_gate *gate, apr_uint32_t before)
+{
+    if (before == MP_GATE_OPEN)
+        apr_atomic_cas32(&gate->open, MP_GATE_OPEN, MP_GATE_READING);
 }
 
 int mp_gate_allows(const mp_gate *gate, const char *what)
 {
-    if (started_by_python() && !apr_atomic_read32((volatile apr_uint32_t *)&gate->open)) {
+    if (!mp_gate_serving(gate)
+            && apr_atomic_read32((volatile apr_uint32_t *)&gate->open) == MP_GATE_CLOSED) {
         refuse(what);
         return 0;
     }
@@ -54,18 +94,24 @@ int mp_gate_allows(const mp_gate *gate, const char *what)
 
 int mp_gate_enter(mp_gate *gate, const char *what)
 {
-    if (!started_by_python())
-        return APACHE_THREAD;
+    if (mp_gate_serving(gate))
+        return mp_io_enter(gate->conn, -1) ? SERVING : REFUSED;
     apr_atomic_inc32(&gate->inside);
-    if (apr_atomic_read32(&gate->open))
-        return COUNTED;
-    apr_atomic_dec32(&gate->inside);
-    refuse(what);
-    return REFUSED;
+    if (apr_atomic_read32(&gate->open) != MP_GATE_OPEN) {
+        apr_atomic_dec32(&gate->inside);
+        refuse(what);
+        return REFUSED;
+    }
+    if (!mp_io_enter(gate->conn, gate->conn->base_server->timeout)) {
+        apr_atomic_dec32(&gate->inside);
+        return REFUSED;
+    }
+    return COUNTED;
 }
 
 void mp_gate_leave(mp_gate *gate, int token)
 {
+    mp_io_leave(gate->conn);
     if (token == COUNTED)
         apr_atomic_dec32(&gate->inside);
 }

@@ -24,6 +24,14 @@ LATE = code("""
     from mod_python import apache
 
     OUTCOME = []
+    STORED = []
+    WRITTEN = threading.Event()
+
+    def stored():
+        deadline = time.time() + 10
+        while not STORED and time.time() < deadline:
+            time.sleep(0.01)
+        return STORED.pop()
 
     def step(req, op, i):
         if op == "write":
@@ -33,8 +41,10 @@ LATE = code("""
                 raise EOFError("the whole body was read")
 
     def handler(req):
-        # the thread goes on after the handler returns, and is refused
         op = req.args
+        if op in OTHER_REQUESTS:
+            return OTHER_REQUESTS[op](req)
+        # the thread goes on after the handler returns, and is refused
         started = threading.Event()
         def work():
             try:
@@ -49,9 +59,57 @@ LATE = code("""
         started.wait()
         return apache.OK
 
+    # another request's handler uses this one's req: while its handler
+    # waits for it, and after its handler returned
+    def waits(req):
+        STORED.append(req)
+        WRITTEN.wait(10)
+        WRITTEN.clear()
+        req.write(" and A")
+        return apache.OK
+
+    def posts(req):
+        stored().write("from B")
+        WRITTEN.set()
+        req.write("posted")
+        return apache.OK
+
+    def intrudes(req):
+        try:
+            stored().write(b"intruder")
+            req.write("not refused")
+        except RuntimeError as exc:
+            req.write("RuntimeError: %s" % exc)
+        return apache.OK
+
+    def redirects(req):
+        # Apache runs the new request without the handler's lock: the
+        # handler's thread is refused meanwhile
+        started = threading.Event()
+        def work():
+            try:
+                while True:
+                    req.write(b"t" * 100)
+                    started.set()
+            except Exception as exc:
+                OUTCOME.append("%s: %s" % (type(exc).__name__, exc))
+            started.set()
+        thread = threading.Thread(target=work)
+        thread.start()
+        started.wait()
+        req.internal_redirect("/late/small.txt")
+        thread.join()
+        return apache.OK
+
+    OTHER_REQUESTS = {"wait": waits, "post": posts, "intrude": intrudes,
+                      "redirect": redirects}
+
     def fixup(req):
         # the thread's call comes while Apache sends a static file
         op = req.args
+        if op == "store":
+            STORED.append(req)
+            return apache.OK
         def work():
             time.sleep(0.3)
             try:
@@ -63,6 +121,49 @@ LATE = code("""
             except Exception as exc:
                 OUTCOME.append("%s: %s" % (type(exc).__name__, exc))
         threading.Thread(target=work).start()
+        return apache.OK
+
+    # a thread of the handler left running into the log phase
+    LOGGING = threading.Event()
+
+    def spawns(req):
+        def work():
+            LOGGING.wait(10)
+            try:
+                req.headers_out["X-Late"] = "1"
+                OUTCOME.append("not refused")
+            except Exception as exc:
+                OUTCOME.append("%s: %s" % (type(exc).__name__, exc))
+        req.thread = threading.Thread(target=work)
+        req.thread.start()
+        req.write("spawned")
+        return apache.OK
+
+    def logs(req):
+        LOGGING.set()
+        req.thread.join(10)
+        LOGGING.clear()
+        return apache.OK
+
+    # an output filter, run inside the handler's req.write(), whose thread
+    # waits for the lock that write holds
+    def joining(filter):
+        req = filter.req
+        if not req.notes.get("spawned"):
+            req.notes["spawned"] = "1"
+            def work():
+                try:
+                    req.headers_out["X-From-Thread"] = "1"
+                    OUTCOME.append("not refused")
+                except Exception as exc:
+                    OUTCOME.append("%s: %s" % (type(exc).__name__, exc))
+            thread = threading.Thread(target=work)
+            thread.start()
+            thread.join(20)
+        filter.pass_on()
+
+    def writes(req):
+        req.write("written")
         return apache.OK
 
     def outcome(req):
@@ -80,14 +181,26 @@ LATE_CONFIG = ONE_CHILD + """
   <Files "outcome.py">
     PythonHandler app::outcome
   </Files>
+  <Files "small.txt">
+    SetHandler None
+  </Files>
   <Files "big.bin">
     SetHandler None
     PythonFixupHandler app::fixup
   </Files>
+  <Files "logged.py">
+    PythonHandler app::spawns
+    PythonLogHandler app::logs
+  </Files>
+  PythonOutputFilter app::joining JOINING
+  <Files "joined.py">
+    PythonHandler app::writes
+    SetOutputFilter JOINING
+  </Files>
 </Directory>
 """
 
-REFUSED = "after the handler that runs it returned"
+REFUSED = "while its handler is not running"
 # A thread not scheduled until the request (or connection) has ended is
 # refused by that end instead: either way it is refused, not let in.
 REFUSED_OR_ENDED = (REFUSED, "used after its request ended")
@@ -154,6 +267,78 @@ def test_a_thread_using_tables_between_phases_is_refused(apache):
         assert got > 8000000
         outcome = srv.get("/late/outcome.py").text
         assert outcome.startswith("RuntimeError:") and REFUSED in outcome, (op, outcome)
+    assert "exit signal" not in srv.error_log()
+
+
+def test_another_requests_handler_may_use_a_request_while_its_handler_runs(apache):
+    # long polling: B writes to A's req while A's handler waits for it
+    srv = late_server(apache)
+    for _ in range(3):
+        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+        conn.request("GET", "/late/app.py?wait")
+        time.sleep(0.2)
+        assert srv.get("/late/app.py?post").text == "posted"
+        r = conn.getresponse()
+        assert (r.status, r.read()) == (200, b"from B and A")
+        conn.close()
+    assert "exit signal" not in srv.error_log()
+
+
+def test_another_requests_handler_is_refused_once_the_handler_returned(apache):
+    # A's fixup kept its req; while Apache sends A's file, B may not write
+    # into A's response (an Apache thread, but serving another connection)
+    srv = late_server(apache)
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+    s.sendall(b"GET /late/big.bin?store HTTP/1.0\r\n\r\n")
+    time.sleep(0.3)
+    outcome = srv.get("/late/app.py?intrude").text
+    got = b""
+    while True:
+        chunk = s.recv(1 << 20)
+        if not chunk:
+            break
+        got += chunk
+    s.close()
+    assert outcome.startswith("RuntimeError:") and REFUSED in outcome, outcome
+    assert got.endswith(b"\r\n\r\n" + b"b" * 8000000)
+    assert "exit signal" not in srv.error_log()
+
+
+def test_a_handler_thread_is_refused_during_an_internal_redirect(apache):
+    srv = apache(mpm="event", config=LATE_CONFIG, files={
+        "late/app.py": LATE, "late/small.txt": "small file\n" * 1000})
+    for _ in range(20):
+        r = srv.get("/late/app.py?redirect")
+        assert r.status == 200 and r.text.endswith("small file\n" * 1000), r
+        outcome = srv.get("/late/outcome.py").text
+        assert outcome.startswith("RuntimeError:") and REFUSED in outcome, outcome
+    assert "exit signal" not in srv.error_log()
+
+
+def test_a_handler_thread_is_refused_in_the_log_phase(apache):
+    # the log handler runs while Apache ends the response (inside its
+    # core output filter): the content handler's threads may not join in
+    srv = late_server(apache)
+    for _ in range(2):
+        assert srv.get("/late/logged.py").text == "spawned"
+        outcome = srv.get("/late/outcome.py").text
+        assert outcome.startswith("RuntimeError:") and REFUSED in outcome, outcome
+    assert "exit signal" not in srv.error_log()
+
+
+def test_a_thread_waiting_for_a_lock_its_joiner_holds_gives_up(apache):
+    # the filter runs inside req.write(), which holds the connection's
+    # lock, and joins a thread that waits for that lock: the thread waits
+    # at most Timeout, then raises, and the response goes out
+    srv = apache(mpm="event", config=LATE_CONFIG + "Timeout 2\n",
+                 files={"late/app.py": LATE})
+    started = time.time()
+    r = srv.get("/late/joined.py")
+    assert (r.status, r.text) == (200, "written"), r
+    assert 1.5 < time.time() - started < 15
+    outcome = srv.get("/late/outcome.py").text
+    assert outcome == ("RuntimeError: waited 2 s for another thread using the "
+                       "connection; giving up"), outcome
     assert "exit signal" not in srv.error_log()
 
 
@@ -225,7 +410,7 @@ def test_threads_of_a_connection_handler(apache):
         dots = talk(srv.port2, b"late\n")
         assert dots and dots == b"." * len(dots)
     srv.wait_log(r"late connection thread: RuntimeError: connection object used "
-                 r"(by a thread %s|%s)" % REFUSED_OR_ENDED, regex=True)
+                 r"(by another thread %s|%s)" % REFUSED_OR_ENDED, regex=True)
     assert "exit signal" not in srv.error_log()
 
 

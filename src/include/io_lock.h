@@ -8,9 +8,10 @@
  * request's headers (and allocate from its pool) while the other's
  * filters read them, which Apache does not allow: the child crashes.  So
  * the methods of requests and connections, and their tables, hold it
- * from start to end.  It is nested, because a Python filter that runs
- * inside a write may write, and it is waited for without the GIL, so a
- * thread holding it can always get the GIL (for a filter). */
+ * from start to end (through thread_gate.h).  It is nested, because a
+ * Python filter that runs inside a write may write, and it is waited for
+ * without the GIL, so a thread holding it can always get the GIL (for a
+ * filter). */
 #ifndef MP_IO_LOCK_H
 #define MP_IO_LOCK_H
 
@@ -22,13 +23,13 @@
  * connection objects are made after, so their methods find it made. */
 void mp_io_lock_make(conn_rec *c);
 
-/* The lock of c (NULL if it could not be made). */
-apr_thread_mutex_t *mp_io_lock(conn_rec *c);
-
-/* Holds c's lock over a whole method (request.c, table.c, connection.c),
- * with the GIL: taken at once when free, else waited for without the
- * GIL.  Pairs with mp_io_leave(). */
-void mp_io_enter(conn_rec *c);
+/* Holds c's lock, with the GIL: taken at once when free, else waited for
+ * without the GIL, at most `limit` (no limit when negative); 0 with
+ * RuntimeError set when that ran out.  Pairs with mp_io_leave(). */
+int mp_io_enter(conn_rec *c, apr_interval_time_t limit);
 void mp_io_leave(conn_rec *c);
+
+/* Whether the calling thread holds c's lock. */
+int mp_io_held_here(conn_rec *c);
 
 #endif

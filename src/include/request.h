@@ -37,10 +37,10 @@ PyObject *mp_request_new(request_rec *r, mp_interp *interp);
 /* Runs callbacks from req.register_cleanup(); errors are logged. */
 void mp_request_run_cleanups(mp_request *self);
 
-/* Opens the object to the threads its handlers start, as a phase starts
- * (dispatch.c); closes it, waiting for those inside Apache, as the
- * phase ends (thread_gate.h). */
-void mp_request_open(mp_request *self);
+/* Opens the object to other threads as `phase` starts (dispatch.c);
+ * closes it, waiting for those inside Apache, as the phase ends
+ * (thread_gate.h). */
+void mp_request_open(mp_request *self, const char *phase);
 void mp_request_close(mp_request *self);
 
 /* Cuts the object off its request_rec, which is about to go. */

@@ -1,37 +1,70 @@
-/* When threads that Python code started may use a request or connection.
+/* Which threads may use a request or connection object, and when.
  *
- * A handler may start threads that use its req (a connection handler,
- * its conn) while it runs.  Once it returns, Apache goes on with the
- * request in its own thread: it ends the response, then frees the
- * request's pool.  A thread still writing then would run the
- * connection's filters beside Apache, and crash the child.  So each
- * object has a gate, open while Apache runs Python code with it.  Closing
- * it waits for the threads inside Apache through the object to come out;
- * calls from threads after that raise RuntimeError.  The thread Apache
- * runs the handler in is never stopped by a gate. */
+ * Apache runs our code for a connection in one thread at a time: that
+ * thread serves the connection (mp_serving_swap(), set around each call
+ * into Python).  Any other thread, one a handler started or one serving
+ * another request, may use the object's request or connection only while
+ * a handler runs with it: once it returns, Apache goes on with the
+ * request in its own thread (it ends the response, then frees the
+ * request's pool), and a thread still writing then would run the
+ * connection's filters beside Apache and crash the child.  So each object
+ * has a gate, open while a handler runs with it.  Closing it waits for
+ * the other threads inside Apache through the object to come out; their
+ * calls after that raise RuntimeError.
+ *
+ * Passing the gate into Apache also takes the connection's I/O lock
+ * (io_lock.h), which another thread waits for at most the server's
+ * Timeout: a handler that waits for a thread that waits for the lock
+ * held around that handler (a filter's, a subrequest's) then gets an
+ * error instead of hanging. */
 #ifndef MP_THREAD_GATE_H
 #define MP_THREAD_GATE_H
 
 #include "mod_python.h"
 #include "apr_atomic.h"
 
+enum { MP_GATE_CLOSED, MP_GATE_READING, MP_GATE_OPEN };
+
 typedef struct {
-    volatile apr_uint32_t open;    /* Apache runs Python code with the object */
-    volatile apr_uint32_t inside;  /* started threads now in Apache through it */
+    volatile apr_uint32_t open;    /* MP_GATE_OPEN: a handler runs with it */
+    volatile apr_uint32_t inside;  /* other threads now in Apache through it */
+    conn_rec *conn;                /* the connection of the object */
 } mp_gate;
 
-/* Opened by the Apache thread as a handler starts. */
+/* Makes the calling thread the one serving c (NULL: none); returns the
+ * connection it served before, to give back after. */
+conn_rec *mp_serving_swap(conn_rec *c);
+
+/* The connection the calling thread serves, or NULL. */
+conn_rec *mp_serving(void);
+
+/* Whether the calling thread serves the connection of the gate. */
+int mp_gate_serving(const mp_gate *gate);
+
+void mp_gate_init(mp_gate *gate, conn_rec *c);
+
+/* Opened by the serving thread as a handler starts (unless that thread
+ * holds the connection's lock: a thread could not get it before the
+ * handler returns). */
 void mp_gate_open(mp_gate *gate);
 
-/* Closed by the Apache thread as the handler returns: waits, without
- * the GIL, until no started thread is inside Apache through the object. */
+/* Closed by the serving thread as the handler returns: waits, without
+ * the GIL, until no other thread is inside Apache through the object. */
 void mp_gate_close(mp_gate *gate);
+
+/* The same, but other threads may still read the object's attributes
+ * (not its tables, nor call its methods): while the serving thread runs
+ * Apache without the lock for a handler that goes on after
+ * (internal_redirect).  Returns what to hand to mp_gate_widen after. */
+apr_uint32_t mp_gate_narrow(mp_gate *gate);
+void mp_gate_widen(mp_gate *gate, apr_uint32_t before);
 
 /* Whether the calling thread may use the object now; RuntimeError set
  * when not.  `what` names the object in the message. */
 int mp_gate_allows(const mp_gate *gate, const char *what);
 
-/* Around a call into Apache without the GIL: mp_gate_enter returns 0
+/* Around a call into Apache through the object: counts another thread
+ * in and takes the connection's lock.  mp_gate_enter returns 0
  * (RuntimeError set) when the caller may not, else a token to hand to
  * mp_gate_leave. */
 int mp_gate_enter(mp_gate *gate, const char *what);

@@ -38,9 +38,9 @@ def _module_lock(name):
     with module_lock(name) as held:
         if not held:
             _apache.log_error("mod_python: module '%s' is being loaded by another "
-                              "thread that waits for a module this thread is "
-                              "loading (do they import each other?); using it "
-                              "as it is" % name, _APLOG_WARNING)
+                              "thread, which waits for this one or took too long "
+                              "(do modules import each other?); using it as it is"
+                              % name, _APLOG_WARNING)
         yield
 
 

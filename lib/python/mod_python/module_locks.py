@@ -6,11 +6,14 @@ result.  A module's code runs under its lock and may import others, so
 two threads can each hold one module and ask for the other's (two modules
 that import each other, loaded at once).  As importlib does with circular
 imports, the thread whose wait would close that cycle does not wait: it
-goes on without the lock and uses the module as it is.
+goes on without the lock and uses the module as it is.  A cycle that runs
+through importlib's own locks (a plain ``import`` in one module's code)
+is not seen here: a thread gives up after WAIT_LIMIT seconds instead.
 """
 
 import contextlib
 import threading
+import time
 
 from mod_python.lookup import lookup
 
@@ -18,6 +21,8 @@ from mod_python.lookup import lookup
 _state = threading.Condition(threading.Lock())
 _owners = {}      # module name -> [thread ident, depth]
 _waiting = {}     # thread ident -> module name it waits for
+
+WAIT_LIMIT = 30.0
 
 
 def _waits_on(thread, me):
@@ -38,6 +43,7 @@ def _waits_on(thread, me):
 
 def _acquire(name):
     me = threading.get_ident()
+    deadline = time.monotonic() + WAIT_LIMIT
     with _state:
         while True:
             owner = lookup(_owners, name)
@@ -47,11 +53,12 @@ def _acquire(name):
             if owner[0] == me:
                 owner[1] += 1
                 return True
-            if _waits_on(owner[0], me):
+            left = deadline - time.monotonic()
+            if left <= 0 or _waits_on(owner[0], me):
                 return False
             _waiting[me] = name
             try:
-                _state.wait()
+                _state.wait(left)
             finally:
                 del _waiting[me]
 
@@ -68,7 +75,8 @@ def _release(name):
 @contextlib.contextmanager
 def module_lock(name):
     """Holds the lock of module `name` (reentrant); yields False instead
-    when waiting for it would deadlock, and then holds nothing."""
+    when waiting for it would deadlock, or took WAIT_LIMIT seconds, and
+    then holds nothing."""
     held = _acquire(name)
     try:
         yield held
