@@ -273,7 +273,6 @@ static PyObject *req_internal_redirect(mp_request *self, PyObject *args)
 {
     request_rec *r = live(self);
     const char *uri;
-    apr_uint32_t before;
     if (!r || !PyArg_ParseTuple(args, "s:internal_redirect", &uri))
         return NULL;
     if (!mp_gate_serving(self->gate)) {
@@ -281,14 +280,14 @@ static PyObject *req_internal_redirect(mp_request *self, PyObject *args)
                         "called by the thread that runs the handler");
         return NULL;
     }
-    /* Apache runs the new request without our lock: other threads may
-     * only read this object until it is over (those inside, waited for). */
-    before = mp_gate_narrow(self->gate);
+    /* Apache runs the new request without our lock, and it makes the
+     * response: from now on other threads may only read this object
+     * (those inside, waited for). */
+    mp_gate_narrow(self->gate);
     /* The new request runs our hooks, which take the GIL themselves. */
     MP_BEGIN_ALLOW_THREADS
     ap_internal_redirect(uri, r);
     MP_END_ALLOW_THREADS
-    mp_gate_widen(self->gate, before);
     Py_RETURN_NONE;
 }
 

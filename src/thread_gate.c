@@ -48,14 +48,13 @@ void mp_gate_open(mp_gate *gate)
         apr_atomic_set32(&gate->open, MP_GATE_OPEN);
 }
 
-/* Sets the gate to `state`, then waits until no counted thread is inside;
- * returns the state before. */
-static apr_uint32_t shut(mp_gate *gate, apr_uint32_t state)
+/* Sets the gate to `state`, then waits until no counted thread is inside. */
+static void shut(mp_gate *gate, apr_uint32_t state)
 {
     apr_interval_time_t pause = 100;
-    apr_uint32_t before = apr_atomic_xchg32(&gate->open, state);
+    apr_atomic_xchg32(&gate->open, state);
     if (!apr_atomic_read32(&gate->inside))
-        return before;
+        return;
     MP_BEGIN_ALLOW_THREADS
     while (apr_atomic_read32(&gate->inside)) {
         apr_sleep(pause);
@@ -63,7 +62,6 @@ static apr_uint32_t shut(mp_gate *gate, apr_uint32_t state)
             pause *= 2;
     }
     MP_END_ALLOW_THREADS
-    return before;
 }
 
 void mp_gate_close(mp_gate *gate)
@@ -71,15 +69,10 @@ void mp_gate_close(mp_gate *gate)
     shut(gate, MP_GATE_CLOSED);
 }
 
-apr_uint32_t mp_gate_narrow(mp_gate *gate)
+void mp_gate_narrow(mp_gate *gate)
 {
-    return shut(gate, MP_GATE_READING);
-}
-
-void mp_gate_widen(mp_gate *gate, apr_uint32_t before)
-{
-    if (before == MP_GATE_OPEN)
-        apr_atomic_cas32(&gate->open, MP_GATE_OPEN, MP_GATE_READING);
+    if (apr_atomic_read32(&gate->open) == MP_GATE_OPEN)
+        shut(gate, MP_GATE_READING);
 }
 
 int mp_gate_allows(const mp_gate *gate, const char *what)

@@ -53,11 +53,10 @@ void mp_gate_open(mp_gate *gate);
 void mp_gate_close(mp_gate *gate);
 
 /* The same, but other threads may still read the object's attributes
- * (not its tables, nor call its methods): while the serving thread runs
- * Apache without the lock for a handler that goes on after
- * (internal_redirect).  Returns what to hand to mp_gate_widen after. */
-apr_uint32_t mp_gate_narrow(mp_gate *gate);
-void mp_gate_widen(mp_gate *gate, apr_uint32_t before);
+ * (not use its tables, nor call its methods), until the handler returns:
+ * the serving thread is about to run Apache without the lock for a
+ * handler that goes on after (internal_redirect). */
+void mp_gate_narrow(mp_gate *gate);
 
 /* Whether the calling thread may use the object now; RuntimeError set
  * when not.  `what` names the object in the message. */
