@@ -11,7 +11,7 @@ PyObject *mp_conn_object(conn_rec *c, mp_gate *gate)
 {
     mp_conn *self = PyObject_New(mp_conn, mp_types_running()->conn);
     if (self) {
-        self->rec = self->conn = c;
+        self->rec = c;
         mp_gate_init(&self->threads, c);
         /* A request's gate lives in the request object, which cuts this
          * object off (rec) before it can go (mp_request_invalidate). */

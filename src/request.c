@@ -30,7 +30,6 @@ PyObject *mp_request_new(request_rec *r, mp_interp *interp)
         return NULL;
     self->rec = r;
     self->gate = &self->threads;
-    self->conn = r->connection;
     mp_gate_init(&self->threads, r->connection);
     self->dict = NULL;
     self->headers_in = self->headers_out = self->err_headers_out = NULL;
@@ -116,12 +115,18 @@ static request_rec *live(mp_request *self)
     return mp_gate_allows(self->gate, "request object") ? self->rec : NULL;
 }
 
-/* Not in the phases that run while Apache ends the response (the log
- * handler runs inside Apache's core output filter): another thread's
- * read or write there would enter it beside Apache. */
+/* The phases that run while Apache ends the response (the log handler
+ * runs inside Apache's core output filter). */
+static int ending_phase(const char *phase)
+{
+    return !strcmp(phase, MP_PHASE_LOG) || !strcmp(phase, MP_PHASE_CLEANUP);
+}
+
+/* Not in an ending phase: another thread's read or write there would
+ * enter Apache's filters beside Apache. */
 void mp_request_open(mp_request *self, const char *phase)
 {
-    if (strcmp(phase, "PythonLogHandler") && strcmp(phase, MP_PHASE_CLEANUP))
+    if (!ending_phase(phase))
         mp_gate_open(self->gate);
 }
 
@@ -159,9 +164,7 @@ void mp_request_run_cleanups(mp_request *self)
  * what it writes then is dropped by the filter, not refused.) */
 static int response_over(mp_request *self, request_rec *r)
 {
-    return r->eos_sent
-        && (!self->phase || !strcmp(self->phase, "PythonLogHandler")
-            || !strcmp(self->phase, "PythonCleanupHandler"));
+    return r->eos_sent && (!self->phase || ending_phase(self->phase));
 }
 
 /* The live request_rec whose response may still be written to, or NULL
@@ -741,21 +744,15 @@ static PyObject *req_dispatch_settings(mp_request *self, PyObject *unused)
  * connection's I/O lock (io_lock.h), waited for without the GIL: a
  * thread's req.write() may be in Apache's filters, which read the
  * request's tables and allocate from its pool, as most methods and
- * setters do.  A thread Python started is counted in the gate meanwhile
+ * setters do.  Another thread is counted in the gate meanwhile
  * (thread_gate.h), so the request cannot end while it waits.  Getters
  * only read: they hold the request alone.
  */
 
+/* (Each method checks live() again, after a wait for the lock.) */
 static int hold(mp_request *self)
 {
-    int pass;
-    if (!live(self) || !(pass = mp_gate_enter(self->gate, "request object")))
-        return 0;
-    if (!live(self)) {          /* it ended while this thread waited */
-        mp_gate_leave(self->gate, pass);
-        return 0;
-    }
-    return pass;
+    return live(self) ? mp_gate_enter(self->gate, "request object") : 0;
 }
 
 #define HELD(ret, name, params, args, failed) \

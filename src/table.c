@@ -46,13 +46,12 @@ const char *mp_latin1_arg(PyObject *obj, PyObject **keep)
 
 static int usable(mp_table *self)
 {
-    const mp_record_object *owner = (const mp_record_object *)self->owner;
-    if (owner && !owner->rec) {
+    if (self->owner && !((mp_record_object *)self->owner)->rec) {
         PyErr_SetString(PyExc_RuntimeError,
                         "table used after its request or connection ended");
         return 0;
     }
-    return !owner || !owner->gate || mp_gate_allows(owner->gate, "table");
+    return 1;
 }
 
 PyObject *mp_table_wrap(apr_table_t *table, PyObject *owner)
@@ -586,7 +585,7 @@ static void unlock_configuration(const mp_table *self)
 /* A table of a live request or connection is held, besides, by the I/O
  * lock of its connection, waited for without the GIL: a thread's
  * req.write() may be in Apache's filters, which read the request's
- * tables.  A thread Python started is counted in the owner's gate
+ * tables.  Another thread is counted in the owner's gate
  * meanwhile (thread_gate.h), so the request cannot end while it waits. */
 typedef struct {
     const mp_record_object *owner;   /* NULL: nothing to hold */
@@ -597,7 +596,7 @@ static int hold_owner(mp_table *self, held_t *held)
 {
     const mp_record_object *owner = (const mp_record_object *)self->owner;
     held->owner = NULL;
-    if (!owner || !owner->rec || !owner->gate)
+    if (!owner || !owner->rec)
         return 1;               /* the operation itself says what is wrong */
     if (!(held->pass = mp_gate_enter(owner->gate, "table")))
         return 0;

@@ -480,7 +480,7 @@ HEADERS_WHILE_WRITING = code("""
 
 
 def test_a_thread_writes_while_its_handler_changes_the_request(apache):
-    # B-120 and B-152 at once: the first write runs Apache's header filter,
+    # B-143 and B-152 at once: the first write runs Apache's header filter,
     # which reads headers_out while the handler adds to it, and both
     # allocate from the request's pool.  Tables and methods hold the
     # connection's I/O lock (io_lock.h); without it responses broke off.

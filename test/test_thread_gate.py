@@ -27,6 +27,13 @@ LATE = code("""
     STORED = []
     WRITTEN = threading.Event()
 
+    def record(action):
+        try:
+            action()
+            OUTCOME.append("not refused")
+        except Exception as exc:
+            OUTCOME.append("%s: %s" % (type(exc).__name__, exc))
+
     def stored():
         deadline = time.time() + 10
         while not STORED and time.time() < deadline:
@@ -84,7 +91,7 @@ LATE = code("""
 
     def redirects(req):
         # Apache runs the new request without the handler's lock: the
-        # handler's thread is refused meanwhile
+        # handler's thread is refused from then on
         started = threading.Event()
         def work():
             try:
@@ -112,14 +119,10 @@ LATE = code("""
             return apache.OK
         def work():
             time.sleep(0.3)
-            try:
-                if op == "headers":
-                    req.headers_out["X-Late"] = "1"
-                else:
-                    req.connection.notes["late"] = "1"
-                OUTCOME.append("not refused")
-            except Exception as exc:
-                OUTCOME.append("%s: %s" % (type(exc).__name__, exc))
+            if op == "headers":
+                record(lambda: req.headers_out.update({"X-Late": "1"}))
+            else:
+                record(lambda: req.connection.notes.update({"late": "1"}))
         threading.Thread(target=work).start()
         return apache.OK
 
@@ -129,11 +132,7 @@ LATE = code("""
     def spawns(req):
         def work():
             LOGGING.wait(10)
-            try:
-                req.headers_out["X-Late"] = "1"
-                OUTCOME.append("not refused")
-            except Exception as exc:
-                OUTCOME.append("%s: %s" % (type(exc).__name__, exc))
+            record(lambda: req.headers_out.update({"X-Late": "1"}))
         req.thread = threading.Thread(target=work)
         req.thread.start()
         req.write("spawned")
@@ -152,11 +151,7 @@ LATE = code("""
         if not req.notes.get("spawned"):
             req.notes["spawned"] = "1"
             def work():
-                try:
-                    req.headers_out["X-From-Thread"] = "1"
-                    OUTCOME.append("not refused")
-                except Exception as exc:
-                    OUTCOME.append("%s: %s" % (type(exc).__name__, exc))
+                record(lambda: req.headers_out.update({"X-From-Thread": "1"}))
             thread = threading.Thread(target=work)
             thread.start()
             thread.join(20)
@@ -250,7 +245,7 @@ def test_a_thread_reading_after_its_handler_returned_is_refused(apache):
 
 
 def test_a_thread_using_tables_between_phases_is_refused(apache):
-    # the request's tables (B-120's headers_out) and the connection's
+    # the request's tables (B-143's headers_out) and the connection's
     # notes follow their request's gate, closed while no Python phase runs
     srv = late_server(apache)
     for op in ("headers", "connection"):
@@ -271,7 +266,8 @@ def test_a_thread_using_tables_between_phases_is_refused(apache):
 
 
 def test_another_requests_handler_may_use_a_request_while_its_handler_runs(apache):
-    # long polling: B writes to A's req while A's handler waits for it
+    # B-152 from another request's handler (long polling): B writes to
+    # A's req while A's handler waits for it
     srv = late_server(apache)
     for _ in range(3):
         conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
@@ -285,7 +281,8 @@ def test_another_requests_handler_may_use_a_request_while_its_handler_runs(apach
 
 
 def test_another_requests_handler_is_refused_once_the_handler_returned(apache):
-    # A's fixup kept its req; while Apache sends A's file, B may not write
+    # B-152 from another request's handler, too late: A's fixup kept its
+    # req; while Apache sends A's file, B may not write
     # into A's response (an Apache thread, but serving another connection)
     srv = late_server(apache)
     s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
@@ -305,6 +302,8 @@ def test_another_requests_handler_is_refused_once_the_handler_returned(apache):
 
 
 def test_a_handler_thread_is_refused_during_an_internal_redirect(apache):
+    # B-184 while a thread of the first handler writes: the new request,
+    # run by Apache without the lock, makes the response
     srv = apache(mpm="event", config=LATE_CONFIG, files={
         "late/app.py": LATE, "late/small.txt": "small file\n" * 1000})
     for _ in range(20):
@@ -316,8 +315,9 @@ def test_a_handler_thread_is_refused_during_an_internal_redirect(apache):
 
 
 def test_a_handler_thread_is_refused_in_the_log_phase(apache):
-    # the log handler runs while Apache ends the response (inside its
-    # core output filter): the content handler's threads may not join in
+    # B-143 from a thread in the log phase: the log handler runs while
+    # Apache ends the response (inside its core output filter), and the
+    # content handler's threads may not join in
     srv = late_server(apache)
     for _ in range(2):
         assert srv.get("/late/logged.py").text == "spawned"
@@ -327,9 +327,10 @@ def test_a_handler_thread_is_refused_in_the_log_phase(apache):
 
 
 def test_a_thread_waiting_for_a_lock_its_joiner_holds_gives_up(apache):
-    # the filter runs inside req.write(), which holds the connection's
-    # lock, and joins a thread that waits for that lock: the thread waits
-    # at most Timeout, then raises, and the response goes out
+    # B-214's filter, joining a thread: it runs inside req.write(), which
+    # holds the connection's lock, and joins a thread that waits for that
+    # lock; the thread waits at most Timeout, then raises, and the
+    # response goes out
     srv = apache(mpm="event", config=LATE_CONFIG + "Timeout 2\n",
                  files={"late/app.py": LATE})
     started = time.time()
@@ -443,7 +444,8 @@ FILTER = code("""
 
 
 def test_a_filter_object_is_for_the_thread_that_runs_the_filter(apache):
-    # a thread a filter starts would move its brigades under it
+    # B-214's filter, from a thread it starts, which would move its
+    # brigades under it
     srv = apache(mpm="event", files={"filtered/app.py": FILTER}, config="""
 PythonOutputFilter app::outfilter THREADED_OUT
 <Directory @DOCROOT@/filtered>

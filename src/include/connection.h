@@ -9,7 +9,6 @@ typedef struct {
     PyObject_HEAD
     conn_rec *rec;          /* NULL once its request is over */
     mp_gate *gate;          /* its request's, or &threads for a connection handler */
-    conn_rec *conn;         /* rec (for mp_record_object) */
     PyObject *notes;
     PyObject *hlist;
     apr_bucket_brigade *bb;  /* for read/write, made on first use */

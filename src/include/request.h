@@ -10,7 +10,6 @@ typedef struct {
     PyObject_HEAD
     request_rec *rec;          /* NULL once the request is over */
     mp_gate *gate;             /* &threads (for mp_record_object) */
-    conn_rec *conn;            /* rec->connection (for mp_record_object) */
     PyObject *dict;
     PyObject *headers_in, *headers_out, *err_headers_out;
     PyObject *subprocess_env, *notes, *connection;

@@ -35,14 +35,12 @@ void mp_table_child_init(apr_pool_t *pchild);
 PyObject *mp_headers_wrap(apr_table_t *table, PyObject *owner);
 
 /* Objects wrapping a request's or a connection's record start with this
- * header, so tables can refuse to touch a record that is gone or that a
- * started thread may no longer use (thread_gate.h), and hold the I/O
- * lock of its connection (io_lock.h) while they change it. */
+ * header, so tables can refuse to touch a record that is gone, and pass
+ * its gate (thread_gate.h) while they use it. */
 typedef struct {
     PyObject_HEAD
     void *rec;
     mp_gate *gate;
-    conn_rec *conn;
 } mp_record_object;
 
 /* Latin-1 text for Apache: str (must be Latin-1) or bytes.  The result
